@@ -1,0 +1,1 @@
+"""Embedded Kafka-protocol broker lifecycle and topic administration."""

@@ -1,0 +1,1 @@
+"""Polling collector: FMS API -> Kafka, with retries, spool and landing archive."""

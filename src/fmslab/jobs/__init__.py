@@ -1,0 +1,1 @@
+"""Jobs that tie the parts together: the main run, scheduler, orchestration."""

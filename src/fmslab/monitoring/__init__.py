@@ -1,0 +1,1 @@
+"""Metrics, alert notifications, Prometheus/Alertmanager/Grafana helpers."""

@@ -1,0 +1,1 @@
+"""Data-quality rules (one definition) and their pandas implementation."""

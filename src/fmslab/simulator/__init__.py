@@ -1,0 +1,1 @@
+"""FMS API simulator: device models, fault injection and the HTTP server."""

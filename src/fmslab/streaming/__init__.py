@@ -1,0 +1,1 @@
+"""Spark session, Kafka source, parsing, transformations and sinks."""
