@@ -23,6 +23,7 @@ _COMMAND_MODULES = (
     "fmslab.broker.cli",
     "fmslab.collector.cli",
     "fmslab.bench.cli",
+    "fmslab.lake.cli",
     "fmslab.jobs.cli",
 )
 
