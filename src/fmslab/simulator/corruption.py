@@ -1,0 +1,112 @@
+"""Payload faults: what a misbehaving device or gateway does to one reading.
+
+Each function takes a clean reading, a seeded generator and the slot's timing, and returns the
+faulty payload: a dict, or a str when the body is not valid JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from fmslab.simulator.clock import format_time
+
+READING_FIELDS = (
+    "time",
+    "DeviceId",
+    "sensor1",
+    "sensor2",
+    "sensor3",
+    "motor1",
+    "motor2",
+    "motor3",
+    "isFail",
+)
+
+
+@dataclass(frozen=True)
+class SlotTiming:
+    """When a slot's reading was taken, and how its time is written."""
+
+    ms: int
+    interval_ms: int
+    millis: bool
+    skew_minutes: tuple[int, int]
+
+
+def to_json(payload: dict[str, Any]) -> str:
+    """The compact JSON body the API sends."""
+    return json.dumps(payload, separators=(",", ":"))
+
+
+def _pick(rng: np.random.Generator, options: tuple[Any, ...] | list[Any]) -> Any:
+    return options[int(rng.integers(0, len(options)))]
+
+
+def _fields(rng: np.random.Generator, pool: tuple[str, ...]) -> list[str]:
+    count = int(rng.integers(1, 3))
+    return [str(name) for name in rng.choice(pool, size=count, replace=False)]
+
+
+def malformed(reading: dict[str, Any], rng: np.random.Generator, timing: SlotTiming) -> str:
+    """A body that is not valid JSON: truncated, a Python repr, a NaN, or a trailing comma."""
+    text = to_json(reading)
+    variant = int(rng.integers(0, 4))
+    if variant == 0:
+        return text[: int(rng.integers(1, len(text) - 1))]
+    if variant == 1:
+        return repr(reading)
+    if variant == 2:
+        return to_json({**reading, _pick(rng, ("sensor1", "sensor2", "sensor3")): float("nan")})
+    return text[:-1] + ",}"
+
+
+def missing(reading: dict[str, Any], rng: np.random.Generator, timing: SlotTiming) -> dict:
+    """One or two fields removed."""
+    gone = set(_fields(rng, READING_FIELDS))
+    return {key: value for key, value in reading.items() if key not in gone}
+
+
+def _wrong_type(name: str, value: Any, rng: np.random.Generator, timing: SlotTiming) -> Any:
+    if name.startswith("sensor"):
+        return _pick(rng, (f"{value}x", str(value), "N/A"))
+    if name.startswith("motor"):
+        return _pick(rng, ("fast", str(int(value)), [value]))
+    if name == "isFail":
+        return _pick(rng, ("yes", "false", 0))
+    if name == "DeviceId":
+        return _pick(rng, (str(value), f"device-{value}", float(value)))
+    return _pick(rng, (timing.ms // 1000, "15/01/2024 14:30:00", "yesterday"))
+
+
+def types(reading: dict[str, Any], rng: np.random.Generator, timing: SlotTiming) -> dict:
+    """One or two fields with a wrong type ("85.2x", "fast", "yes", epoch seconds, ...)."""
+    changed = dict(reading)
+    for name in _fields(rng, READING_FIELDS):
+        changed[name] = _wrong_type(name, reading[name], rng, timing)
+    return changed
+
+
+def disorder(reading: dict[str, Any], rng: np.random.Generator, timing: SlotTiming) -> dict:
+    """A time 2 to 4 intervals before the slot's: older than the previous reading."""
+    back = int(rng.integers(2, 5)) * timing.interval_ms
+    return dict(reading, time=format_time(timing.ms - back, millis=timing.millis))
+
+
+def skew(reading: dict[str, Any], rng: np.random.Generator, timing: SlotTiming) -> dict:
+    """The time shifted by whole minutes, forwards or backwards."""
+    low, high = timing.skew_minutes
+    shift = int(rng.integers(low, high + 1)) * 60_000 * (1 if rng.random() < 0.5 else -1)
+    return dict(reading, time=format_time(timing.ms + shift, millis=timing.millis))
+
+
+CORRUPTIONS = {
+    "malformed": malformed,
+    "missing": missing,
+    "types": types,
+    "disorder": disorder,
+    "skew": skew,
+}
