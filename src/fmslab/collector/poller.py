@@ -1,0 +1,128 @@
+"""One device poll over HTTP: timeout per request, retries with backoff and jitter, 429 aware."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+
+from fmslab.collector.config import CollectorConfig
+
+
+class PollError(Exception):
+    """A poll attempt failed; `kind` names the failure (timeout, http_429, connection, ...)."""
+
+    def __init__(self, kind: str, detail: str = "", retry_after: float | None = None) -> None:
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
+        self.retry_after = retry_after
+
+
+class TransientPollError(PollError):
+    """A failure worth retrying (timeouts, connection errors, 429, 5xx)."""
+
+
+def parse_retry_after(value: str | None, cap: float) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or HTTP date), capped; None if absent."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return min(max(seconds, 0.0), cap)
+
+
+class BackoffWait:
+    """Exponential backoff with seeded jitter; never shorter than a server's Retry-After."""
+
+    def __init__(self, initial: float, maximum: float, rng: random.Random) -> None:
+        self.initial = initial
+        self.maximum = maximum
+        self.rng = rng
+
+    def __call__(self, state: RetryCallState) -> float:
+        backoff = min(self.maximum, self.initial * 2 ** (state.attempt_number - 1))
+        delay = backoff + self.rng.uniform(0, self.initial)
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, PollError) and exc.retry_after is not None:
+            delay = max(delay, exc.retry_after)
+        return delay
+
+
+def _classify(response: httpx.Response, retry_after_cap: float) -> PollError | None:
+    status = response.status_code
+    if status < 300:
+        return None
+    kind = f"http_{status}"
+    if status == 429:
+        after = parse_retry_after(response.headers.get("retry-after"), retry_after_cap)
+        return TransientPollError(kind, response.reason_phrase, after)
+    if status >= 500 or status == 408:
+        return TransientPollError(kind, response.reason_phrase)
+    return PollError(kind, response.reason_phrase)
+
+
+async def get_once(client: httpx.AsyncClient, url: str, retry_after_cap: float) -> bytes:
+    """One GET; the body on 2xx, else a `PollError` naming what went wrong."""
+    try:
+        response = await client.get(url)
+    except httpx.TimeoutException as exc:
+        raise TransientPollError("timeout", type(exc).__name__) from exc
+    except httpx.TransportError as exc:
+        raise TransientPollError("connection", type(exc).__name__) from exc
+    error = _classify(response, retry_after_cap)
+    if error is not None:
+        raise error
+    return response.content
+
+
+class Poller:
+    """Polls device URLs with the config's timeout, retry and backoff policy."""
+
+    def __init__(
+        self,
+        config: CollectorConfig,
+        on_error: Callable[[int, str], None],
+        on_retry: Callable[[int], None],
+    ) -> None:
+        self.config = config
+        self.on_error = on_error
+        self.on_retry = on_retry
+        self.wait = BackoffWait(
+            config.backoff_initial, config.backoff_max, random.Random(config.seed)
+        )
+
+    def url(self, device: int) -> str:
+        """The reading URL of a device."""
+        return f"{self.config.api_url.rstrip('/')}/{device}/"
+
+    async def fetch(self, client: httpx.AsyncClient, device: int) -> bytes:
+        """The device's payload, retried on transient errors; raises the last `PollError`."""
+        url = self.url(device)
+
+        def before_sleep(_: RetryCallState) -> None:
+            self.on_retry(device)
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.config.retries + 1),
+            wait=self.wait,
+            retry=retry_if_exception_type(TransientPollError),
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                try:
+                    return await get_once(client, url, self.config.retry_after_max)
+                except PollError as exc:
+                    self.on_error(device, exc.kind)
+                    raise
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover

@@ -1,0 +1,68 @@
+"""Counts of one collector run, as a notebook or the summary shows them."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile (nearest rank) of `values`, or None when there are none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+@dataclass
+class CollectorStats:
+    """What a run did: polls, accepted readings, deliveries, spool, quarantine, errors by kind."""
+
+    polls: int = 0
+    collected: int = 0
+    produced: int = 0
+    delivery_failures: int = 0
+    spooled: int = 0
+    replayed: int = 0
+    quarantined: int = 0
+    retries: int = 0
+    skipped_open: int = 0
+    breaker_opened: int = 0
+    spool_depth: int = 0
+    duration: float = 0.0
+    errors: Counter[str] = field(default_factory=Counter)
+    quarantine_reasons: Counter[str] = field(default_factory=Counter)
+    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=500_000), repr=False)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def latency_summary(self) -> dict[str, float | None]:
+        """Poll-to-ack latency p50/p95/max in seconds (live deliveries only)."""
+        values = list(self.latencies)
+        return {
+            "p50": percentile(values, 50),
+            "p95": percentile(values, 95),
+            "max": max(values) if values else None,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        return {
+            "polls": self.polls,
+            "collected": self.collected,
+            "produced": self.produced,
+            "delivery_failures": self.delivery_failures,
+            "spooled": self.spooled,
+            "replayed": self.replayed,
+            "spool_depth": self.spool_depth,
+            "quarantined": self.quarantined,
+            "quarantine_reasons": dict(self.quarantine_reasons),
+            "retries": self.retries,
+            "skipped_open": self.skipped_open,
+            "breaker_opened": self.breaker_opened,
+            "errors": dict(self.errors),
+            "duration_s": round(self.duration, 3),
+            "poll_to_ack_s": self.latency_summary(),
+        }
