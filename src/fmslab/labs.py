@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
 import typer
 
 from fmslab.config import project_root
+
+if TYPE_CHECKING:  # nbformat pulls in jsonschema: import it only when notebooks are handled
+    import nbformat
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -59,6 +62,8 @@ def has_solution(source: str) -> bool:
 
 def lab_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The lab version of a solution notebook: answers removed, outputs cleared."""
+    import nbformat
+
     lab = nbformat.from_dict(solution)
     for cell in lab.cells:
         if cell.cell_type == "code":
@@ -74,6 +79,8 @@ def lab_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def render(notebook: nbformat.NotebookNode) -> str:
     """A notebook as stable JSON text (sorted keys, one-space indent, trailing newline)."""
+    import nbformat
+
     return nbformat.writes(notebook).rstrip("\n") + "\n"
 
 
@@ -84,6 +91,8 @@ def solution_notebooks(solutions_dir: Path) -> list[Path]:
 
 def generate(solutions_dir: Path, labs_dir: Path, *, check: bool = False) -> list[Path]:
     """Write labs_dir/NN_*.ipynb from solutions_dir; returns the labs that changed (or would)."""
+    import nbformat
+
     changed = []
     for source in solution_notebooks(solutions_dir):
         try:
