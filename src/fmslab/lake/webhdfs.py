@@ -1,0 +1,109 @@
+"""The stack's lake: HDFS through its WebHDFS REST API (the `hdfs` package's client)."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from hdfs import HdfsError, InsecureClient
+
+from fmslab.lake.storage import Entry, Lake, LakeError, Usage, clean_path
+
+
+class HdfsLake(Lake):
+    """A lake under `root` on HDFS, reached at the namenode's WebHDFS `url`."""
+
+    def __init__(
+        self, url: str, root: str = "/fms", user: str | None = None, timeout: float = 30.0
+    ) -> None:
+        if not root.startswith("/"):
+            raise LakeError(f"the HDFS lake root must be absolute, not {root!r}")
+        self.url = url.rstrip("/")
+        self.root = posixpath.normpath(root)
+        self.location = f"{self.url}/webhdfs/v1{self.root}"
+        # The client resolves relative paths against `root`, so lake paths pass through as they are.
+        self.client = InsecureClient(self.url, user=user, root=self.root, timeout=timeout)
+
+    def __repr__(self) -> str:
+        return f"HdfsLake({self.url!r}, {self.root!r})"
+
+    @contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        # The client raises HdfsError (a RemoteException) or requests' errors; callers get one type.
+        try:
+            yield
+        except HdfsError as err:
+            raise LakeError(f"{what}: {err}") from err
+        except requests.RequestException as err:
+            raise LakeError(f"{what}: cannot reach WebHDFS at {self.url} ({err})") from err
+
+    @staticmethod
+    def _entry(path: str, status: dict) -> Entry:
+        if status["type"] == "DIRECTORY":
+            return Entry(path, "directory", 0)
+        return Entry(path, "file", int(status["length"]))
+
+    def mkdir(self, path: str) -> None:
+        """Create a directory and its parents (no error when it exists)."""
+        path = clean_path(path)
+        with self._errors(f"mkdir {path or '/'}"):
+            self.client.makedirs(path or ".")
+
+    def stat(self, path: str) -> Entry | None:
+        """The file or directory at `path`, or None when nothing is there."""
+        path = clean_path(path)
+        with self._errors(f"stat {path or '/'}"):
+            status = self.client.status(path or ".", strict=False)
+        return None if status is None else self._entry(path, status)
+
+    def ls(self, path: str = "") -> list[Entry]:
+        """The entries of a directory, sorted by name, with sizes; a file lists itself."""
+        path = clean_path(path)
+        entry = self.stat(path)
+        if entry is None:
+            if not path:
+                return []  # the root is created by the first write
+            raise LakeError(f"no such file or directory in the lake: {path}")
+        if entry.is_file:
+            return [entry]
+        with self._errors(f"ls {path or '/'}"):
+            listing = self.client.list(path or ".", status=True)
+        return sorted(
+            (self._entry(posixpath.join(path, name), status) for name, status in listing),
+            key=lambda e: e.path,
+        )
+
+    def delete(self, path: str, recursive: bool = False) -> bool:
+        """Delete a file or directory; False when nothing was there."""
+        path = clean_path(path)
+        if not path:
+            raise LakeError("refusing to delete the lake root")
+        with self._errors(f"delete {path}"):
+            return bool(self.client.delete(path, recursive=recursive))
+
+    def rename(self, source: str, target: str) -> None:
+        """Move a file atomically; the target must not exist and its parent must."""
+        source, target = clean_path(source), clean_path(target)
+        # HDFS would move the source *into* an existing directory; the interface refuses instead.
+        if self.exists(target):
+            raise LakeError(f"cannot rename to {target}: it exists")
+        with self._errors(f"rename {source} -> {target}"):
+            self.client.rename(source, target)
+
+    def du(self, path: str = "") -> Usage:
+        """Bytes, files and directories under a path (GETCONTENTSUMMARY)."""
+        path = clean_path(path)
+        with self._errors(f"du {path or '/'}"):
+            summary = self.client.content(path or ".")
+        return Usage(int(summary["length"]), summary["fileCount"], summary["directoryCount"])
+
+    def _read(self, path: str) -> bytes:
+        with self._errors(f"cat {path}"), self.client.read(path) as reader:
+            return reader.read()
+
+    def _upload(self, local: Path, path: str) -> None:
+        with self._errors(f"put {path}"), open(local, "rb") as data:
+            self.client.write(path, data=data, overwrite=False)
