@@ -37,8 +37,10 @@ def to_number(raw: Any) -> Converted:
         return None, "not a number"
     try:
         value = float(raw.strip() if isinstance(raw, str) else raw)
-    except (ValueError, OverflowError):
+    except ValueError:
         return None, "not a number"
+    except OverflowError:  # an int beyond float's range
+        return None, "not a finite number"
     if not math.isfinite(value):
         return None, "not a finite number"
     return value, None
