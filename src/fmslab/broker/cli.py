@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import typer
+from kafka.errors import KafkaError
 
+from fmslab.broker.consumers import BadRecord, consume_and_analyze, filter_topic, reading_filter
 from fmslab.broker.embedded import (
     BrokerError,
     bootstrap_of,
@@ -14,8 +16,16 @@ from fmslab.broker.embedded import (
     start_broker,
     stop_broker,
 )
+from fmslab.broker.offsets import OffsetsError
+from fmslab.broker.topics import create_topics, describe_topics, list_topics, load_topics
+from fmslab.config import load_settings
 
 broker_app = typer.Typer(help="The embedded Kafka-protocol broker (Tansu).", no_args_is_help=True)
+
+topics_app = typer.Typer(help="The course's Kafka topics.", no_args_is_help=True)
+consume_app = typer.Typer(
+    help="The course's consumers: analysis and filtering.", no_args_is_help=True
+)
 
 STATE_DIR = typer.Option(None, "--state-dir", help="Where pid, port and log are recorded.")
 
@@ -29,8 +39,7 @@ def start(
     try:
         service = start_broker(port, state_dir=state_dir)
     except BrokerError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from err
+        raise _fail(err) from err
     typer.echo(f"broker running on {bootstrap_of(service)} (pid {service.pid}, log {service.log})")
 
 
@@ -64,6 +73,130 @@ def status(
         raise typer.Exit(1)
 
 
+BOOTSTRAP = typer.Option(None, "--bootstrap", help="HOST:PORT (default: from the settings).")
+AS_JSON = typer.Option(False, "--json", help="Print JSON.")
+
+
+def _bootstrap(value: str | None) -> str:
+    return value or load_settings().bootstrap
+
+
+def _fail(err: Exception) -> typer.Exit:
+    typer.echo(f"error: {err}", err=True)
+    return typer.Exit(1)
+
+
+@topics_app.command("create")
+def topics_create(
+    bootstrap: str = BOOTSTRAP,
+    names: list[str] = typer.Argument(None, help="Topics to create (default: all four)."),
+    replication: int = typer.Option(None, help="Replicas (default: 1 embedded, 2 on the stack)."),
+) -> None:
+    """Create the course's topics that do not exist yet (safe to run again)."""
+    try:
+        created = create_topics(_bootstrap(bootstrap), names or None, replication)
+    except (KafkaError, ValueError) as err:
+        raise _fail(err) from err
+    for spec in load_topics():
+        if not names or spec.name in names:
+            state = "created" if spec.name in created else "exists"
+            typer.echo(f"{spec.name:<22} {state:<8} partitions={spec.partitions}")
+
+
+@topics_app.command("list")
+def topics_list(bootstrap: str = BOOTSTRAP) -> None:
+    """List the topics on the broker."""
+    try:
+        names = list_topics(_bootstrap(bootstrap))
+    except KafkaError as err:
+        raise _fail(err) from err
+    for name in names:
+        typer.echo(name)
+
+
+@topics_app.command("describe")
+def topics_describe(bootstrap: str = BOOTSTRAP, as_json: bool = AS_JSON) -> None:
+    """Per topic, its partitions and their end offsets (records written)."""
+    try:
+        topics = describe_topics(_bootstrap(bootstrap))
+    except (KafkaError, OffsetsError) as err:
+        raise _fail(err) from err
+    if as_json:
+        typer.echo(json.dumps({"topics": topics}))
+        return
+    specs = {spec.name: spec for spec in load_topics()}
+    for topic in topics:
+        spec = specs.get(topic["name"])
+        note = f"  (course: retention {spec.retention_days} d)" if spec else ""
+        total = sum(p["end_offset"] for p in topic["partitions"])
+        typer.echo(f"{topic['name']}: {len(topic['partitions'])} partitions, {total} records{note}")
+        for part in topic["partitions"]:
+            typer.echo(f"  partition {part['partition']}: end offset {part['end_offset']}")
+
+
+def _report_bad(bad: list[BadRecord]) -> None:
+    for record in bad[:10]:
+        typer.echo(f"bad payload p{record.partition}@{record.offset}: {record.reason}", err=True)
+    if len(bad) > 10:
+        typer.echo(f"... and {len(bad) - 10} more bad payloads", err=True)
+
+
+MAX_RECORDS = typer.Option(None, "--max-records", help="Stop after this many records.")
+TIMEOUT = typer.Option(10.0, "--timeout", help="Give up after this many seconds.")
+
+
+@consume_app.command("analyze")
+def consume_analyze(
+    topic: str = typer.Option("fms-raw-data", "--topic"),
+    bootstrap: str = BOOTSTRAP,
+    max_records: int = MAX_RECORDS,
+    timeout: float = TIMEOUT,
+    as_json: bool = AS_JSON,
+) -> None:
+    """Read readings from a topic: sensor average, motor total, alerts, NORMAL/CRITICAL."""
+    try:
+        result = consume_and_analyze(_bootstrap(bootstrap), topic, max_records, timeout)
+    except (KafkaError, OffsetsError) as err:
+        raise _fail(err) from err
+    if as_json:
+        typer.echo(json.dumps({**result.summary(), "analyses": result.readings}))
+    else:
+        for r in result.readings:
+            alerts = "; ".join(r["alerts"]) or "-"
+            typer.echo(
+                f"device {r['device_id']} {r['time']} avg={r['sensor_avg']} "
+                f"motors={r['motor_total']} {r['status']} alerts: {alerts}"
+            )
+        typer.echo(json.dumps(result.summary()))
+    _report_bad(result.bad)
+
+
+@consume_app.command("filter")
+def consume_filter(
+    source: str = typer.Option("fms-raw-data", "--source"),
+    target: str = typer.Option("fms-alerts", "--target"),
+    device: list[int] = typer.Option(None, "--device", help="Keep these DeviceIds (repeat)."),
+    min_sensor1: float = typer.Option(None, "--min-sensor1", help="Keep sensor1 >= this."),
+    failed: bool = typer.Option(False, "--failed", help="Keep only isFail readings."),
+    critical: bool = typer.Option(False, "--critical", help="Keep only CRITICAL readings."),
+    bootstrap: str = BOOTSTRAP,
+    max_records: int = MAX_RECORDS,
+    timeout: float = TIMEOUT,
+) -> None:
+    """Copy the readings of one topic that match the conditions to another topic."""
+    keep = reading_filter(
+        devices=device or None, min_sensor1=min_sensor1, failed_only=failed, critical_only=critical
+    )
+    try:
+        stats = filter_topic(_bootstrap(bootstrap), source, target, keep, max_records, timeout)
+    except (KafkaError, OffsetsError) as err:
+        raise _fail(err) from err
+    typer.echo(json.dumps({"source": source, "target": target, **stats.summary()}))
+    _report_bad(stats.bad)
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `fmslab` command."""
     app.add_typer(broker_app, name="broker")
+    app.add_typer(topics_app, name="topics")
+    app.add_typer(consume_app, name="consume")
