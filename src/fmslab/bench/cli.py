@@ -1,7 +1,83 @@
-"""Commands of this area (filled in by its issue)."""
+"""Commands of the benchmark area: `fmslab bench producer ...`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
 
 import typer
+from kafka.errors import KafkaError
+
+from fmslab.bench.producer import CLIENTS, BenchConfig, run_producer_benchmark, write_report
+from fmslab.broker.embedded import BrokerError, embedded_broker
+from fmslab.broker.offsets import OffsetsError
+from fmslab.config import load_settings
+
+bench_app = typer.Typer(help="Load generation and measurement.", no_args_is_help=True)
+
+
+def _print_human(result: dict[str, Any]) -> None:
+    sync, burst, conc = result["sync"], result["async"], result["concurrent"]
+    met = result["meets_targets"]
+    typer.echo(f"client: {result['client']}   broker: {result['bootstrap']}")
+    typer.echo(
+        f"sync   {sync['messages']} sends: mean {sync['mean_ms']} ms, p95 {sync['p95_ms']} ms, "
+        f"max {sync['max_ms']} ms (target p95 <= {result['targets']['sync_p95_ms']} ms: "
+        f"{'met' if met['sync_p95_ms'] else 'NOT met'})"
+    )
+    typer.echo(
+        f"async  {burst['messages']} messages in {burst['seconds']} s: {burst['msg_per_s']} msg/s "
+        f"(target >= {result['targets']['async_msg_per_s']}: "
+        f"{'met' if met['async_msg_per_s'] else 'NOT met'})"
+    )
+    typer.echo(
+        f"concurrent {conc['producers']} x {conc['per_producer']}: acked {conc['acked']}, "
+        f"stored {conc['stored']}, lost {conc['lost']}"
+    )
+    typer.echo(f"no loss in any phase: {result['no_loss']}")
+
+
+@bench_app.command("producer")
+def producer(
+    bootstrap: str = typer.Option(
+        None, "--bootstrap", help="HOST:PORT; default: start an embedded broker on a free port."
+    ),
+    client: str = typer.Option("kafka-python", "--client", help=f"One of {', '.join(CLIENTS)}."),
+    sync_count: int = typer.Option(1000, "--sync-count", help="Synchronous sends."),
+    async_count: int = typer.Option(20_000, "--async-count", help="Messages in the burst."),
+    producers: int = typer.Option(5, "--producers", help="Concurrent producers."),
+    per_producer: int = typer.Option(200, "--per-producer", help="Messages per producer."),
+    output: Path = typer.Option(None, "--output", help="Default: reports/bench-producer.json."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Measure producer latency, throughput and loss; writes reports/bench-producer.json."""
+    settings = load_settings()
+    if client not in CLIENTS:
+        typer.echo(f"error: --client must be one of {', '.join(CLIENTS)}", err=True)
+        raise typer.Exit(1)
+    config = BenchConfig(sync_count, async_count, producers, per_producer, settings.seed, client)
+    try:
+        if bootstrap:
+            result = run_producer_benchmark(bootstrap, config)
+        else:
+            state = Path(settings.state_dir) / "bench-producer"
+            with embedded_broker(state_dir=state) as embedded:
+                result = run_producer_benchmark(embedded, config)
+            result["bootstrap"] = f"embedded Tansu ({embedded})"
+    except (BrokerError, KafkaError, OffsetsError, ImportError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from err
+    path = write_report(result, output or Path(settings.reports_dir) / "bench-producer.json")
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        _print_human(result)
+        typer.echo(f"written to {path}")
+    if not result["no_loss"]:
+        raise typer.Exit(2)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `fmslab` command."""
+    app.add_typer(bench_app, name="bench")
