@@ -13,7 +13,7 @@ from tqdm import tqdm
 from fmslab.config import Settings
 from fmslab.jobs.poll import PollResult, poll_devices
 from fmslab.quality import check_readings
-from fmslab.quality.validator import QualityResult
+from fmslab.quality.result import QualityResult
 from fmslab.services import free_port, port_in_use
 from fmslab.simulator.process import simulator
 
