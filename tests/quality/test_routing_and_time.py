@@ -65,8 +65,8 @@ def test_out_of_order_is_flagged_and_counted() -> None:
     assert [r.zone for r in result.routed] == ["processed"] * 4
     late = result.routed[2]
     assert late.out_of_order
-    assert f"time: out of order (latest {stamp(20)}) flagged" in late.reasons
-    assert not result.routed[3].out_of_order  # later than the latest: back in order
+    assert f"time: out of order (previous {stamp(20)}) flagged" in late.reasons
+    assert not result.routed[3].out_of_order  # later than its predecessor: in order
     consistency = result.report.dimensions["consistency"]
     assert (consistency.numerator, consistency.denominator) == (3, 4)
 
@@ -187,3 +187,10 @@ def test_nan_and_huge_numbers_in_json_text() -> None:
     assert any(r.startswith("motor1: not a finite number (1000") for r in result.routed[1].reasons)
     assert result.routed[2].zone == "quarantine" and result.routed[2].malformed
     json.dumps(result.to_json(), allow_nan=False)
+
+
+def test_one_skewed_reading_costs_one_order_flag() -> None:
+    times = [0, 10, 400, 20, 30, 40]  # the third reading's clock ran ahead
+    result = check_readings([reading(t=t) for t in times])
+    assert [r.out_of_order for r in result.routed] == [False, False, False, True, False, False]
+    assert [r.timely for r in result.routed] == [None, True, False, False, True, True]

@@ -25,7 +25,7 @@ record-level reasons. Problems: `missing` (absent or null), `missing (-1)` (a se
     isFail: not a boolean ('maybe') -> default false
 
 Time reasons (never move a record; they feed consistency and timeliness):
-`time: out of order (latest <time>) flagged`, `time: clock skew (+75s vs collected_at) flagged`,
+`time: out of order (previous <time>) flagged`, `time: clock skew (+75s vs collected_at) flagged`,
 `time: late (processed 42s after collection) flagged`,
 `time: off interval (gap 15s, expected 10±2s) flagged`, `time: no timezone -> assumed UTC`.
 Record-level: `malformed JSON: <parser message>`, `not a JSON object (array)`,
@@ -35,15 +35,31 @@ Record-level: `malformed JSON: <parser message>`, `not a JSON object (array)`,
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fmslab.quality.report import Dimension, FieldStats, QualityReport
-from fmslab.quality.result import QualityResult
-from fmslab.quality.rules import QualityRules, load_rules
-from fmslab.quality.stats import iqr_bounds, zscores
-from fmslab.quality.validator import QualityValidator, RoutedRecord
+if TYPE_CHECKING:
+    from fmslab.quality.report import Dimension, FieldStats, QualityReport
+    from fmslab.quality.result import QualityResult
+    from fmslab.quality.rules import QualityRules, load_rules
+    from fmslab.quality.stats import iqr_bounds, zscores
+    from fmslab.quality.validator import QualityValidator, RoutedRecord
+
+# Imported on first use, so `fmslab --help` does not pay for pandas and pydantic.
+_LAZY = {
+    "Dimension": "report",
+    "FieldStats": "report",
+    "QualityReport": "report",
+    "QualityResult": "result",
+    "QualityRules": "rules",
+    "load_rules": "rules",
+    "iqr_bounds": "stats",
+    "zscores": "stats",
+    "QualityValidator": "validator",
+    "RoutedRecord": "validator",
+}
 
 __all__ = [
     "Dimension",
@@ -60,6 +76,12 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"fmslab.quality.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'fmslab.quality' has no attribute {name!r}")
+
+
 def check_readings(
     records: Iterable[Any],
     rules: QualityRules | None = None,
@@ -67,4 +89,6 @@ def check_readings(
     now: datetime | str | None = None,
 ) -> QualityResult:
     """Run the rules over `records` (dicts or JSON lines) with a fresh validator."""
+    from fmslab.quality.validator import QualityValidator
+
     return QualityValidator(rules, interval).process(records, now=now)

@@ -24,8 +24,9 @@ class DeviceState:
     key_memory: int
     fields: dict[str, FieldHistory] = field(default_factory=dict)
     seen: OrderedDict[datetime, None] = field(default_factory=OrderedDict)
-    latest_time: datetime | None = None
-    last_collected: datetime | None = None
+    # the previous kept reading's time and collection time (collected_at, else time)
+    previous_time: datetime | None = None
+    previous_collected: datetime | None = None
 
     def history(self, name: str) -> FieldHistory:
         """The history of one field (created empty on first use)."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,15 +11,24 @@ import numpy as np
 from fmslab.quality.rules import OutlierSettings
 
 
+def quantile(sorted_values: Sequence[float], q: float) -> float:
+    """The q-quantile of already sorted values by linear interpolation (numpy's default method,
+    Spark's `percentile`); plain Python because numpy's overhead dominates on 100 values."""
+    position = (len(sorted_values) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (position - low) * (sorted_values[high] - sorted_values[low])
+
+
 def iqr_bounds(values: Iterable[float], k: float = 1.5) -> tuple[float, float]:
     """`(Q1 - k*IQR, Q3 + k*IQR)`; quartiles by linear interpolation (numpy's and Spark's
     `percentile` default). Raises ValueError on an empty input."""
-    data = np.asarray(list(values), dtype=float)
-    if data.size == 0:
+    data = sorted(float(v) for v in values)
+    if not data:
         raise ValueError("iqr_bounds needs at least one value")
-    q1, q3 = np.percentile(data, [25, 75])
+    q1, q3 = quantile(data, 0.25), quantile(data, 0.75)
     spread = q3 - q1
-    return float(q1 - k * spread), float(q3 + k * spread)
+    return q1 - k * spread, q3 + k * spread
 
 
 def zscores(values: Iterable[float]) -> np.ndarray:
@@ -58,14 +68,16 @@ def check_outlier(
 ) -> OutlierCheck:
     """Is `value` an outlier against the previous values of its window? Either method suffices:
     IQR once the window holds `iqr_min_count` values, z-score once it holds `zscore_min_count`."""
-    data = np.asarray(list(window), dtype=float)
+    data = list(window)
+    count = len(data)
     low = high = z = None
     iqr_out = z_out = False
-    if data.size >= settings.iqr_min_count:
+    if count >= settings.iqr_min_count:
         low, high = iqr_bounds(data, settings.iqr_k)
         iqr_out = not low <= value <= high
-    if data.size >= settings.zscore_min_count:
-        mean, std = float(data.mean()), float(data.std(ddof=1))
+    if count >= settings.zscore_min_count:
+        mean = math.fsum(data) / count
+        std = math.sqrt(math.fsum((x - mean) ** 2 for x in data) / (count - 1))
         if std > 0:
             z = (value - mean) / std
             z_out = abs(z) > z_threshold

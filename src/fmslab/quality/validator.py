@@ -10,7 +10,8 @@ Routing of one record, in this order (the Spark implementation mirrors it):
 6. isFail true -> alerts ("isFail: failure reported"), else processed.
 
 Only records routed to processed or alerts change the validator's memory (outlier windows,
-previous valid values, seen keys, latest time): a quarantined or dropped copy never does.
+previous valid values, seen keys, previous reading's time); a quarantined or dropped copy
+never does.
 """
 
 from __future__ import annotations
@@ -193,10 +194,12 @@ class QualityValidator:
         now: datetime | None,
     ) -> None:
         rules = self.rules.timeliness
-        if device.latest_time is not None and when < device.latest_time:
+        # Order and interval compare with the previous kept reading of the device (not the
+        # latest time ever seen), so one skewed reading costs one or two flags, not many.
+        if device.previous_time is not None and when < device.previous_time:
             out.out_of_order = True
             out.reasons.append(
-                f"time: out of order (latest {format_time(device.latest_time)}) flagged"
+                f"time: out of order (previous {format_time(device.previous_time)}) flagged"
             )
         verdicts = []
         reference, ref_name = (collected, "collected_at") if collected else (now, "now")
@@ -212,8 +215,8 @@ class QualityValidator:
                 since = "collection" if collected else "reading"
                 out.reasons.append(f"time: late (processed {delay:.0f}s after {since}) flagged")
         stamp = collected or when
-        if device.last_collected is not None:
-            gap = (stamp - device.last_collected).total_seconds()
+        if device.previous_collected is not None:
+            gap = (stamp - device.previous_collected).total_seconds()
             verdicts.append(abs(gap - self.interval) <= rules.interval_tolerance_seconds)
             if not verdicts[-1]:
                 expected = f"{self.interval:g}±{rules.interval_tolerance_seconds:g}s"
@@ -238,9 +241,8 @@ class QualityValidator:
             if check.good:
                 history.last_valid = check.value
         device.remember(when)
-        device.latest_time = max(when, device.latest_time or when)
-        stamp = collected or when
-        device.last_collected = max(stamp, device.last_collected or stamp)
+        device.previous_time = when
+        device.previous_collected = collected or when
 
 
 def device_key(record: dict[str, Any], rules: QualityRules) -> str:
