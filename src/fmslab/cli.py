@@ -24,6 +24,7 @@ _COMMAND_MODULES = (
     "fmslab.collector.cli",
     "fmslab.bench.cli",
     "fmslab.lake.cli",
+    "fmslab.streaming.cli",
     "fmslab.jobs.cli",
 )
 
