@@ -48,7 +48,11 @@ def producer(
     async_count: int = typer.Option(20_000, "--async-count", help="Messages in the burst."),
     producers: int = typer.Option(5, "--producers", help="Concurrent producers."),
     per_producer: int = typer.Option(200, "--per-producer", help="Messages per producer."),
-    output: Path = typer.Option(None, "--output", help="Default: reports/bench-producer.json."),
+    output: Path = typer.Option(
+        None,
+        "--output",
+        help="Default: reports/bench-producer.json (-confluent-kafka.json for that client).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Measure producer latency, throughput and loss; writes reports/bench-producer.json."""
@@ -68,7 +72,10 @@ def producer(
     except (BrokerError, KafkaError, OffsetsError, ImportError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from err
-    path = write_report(result, output or Path(settings.reports_dir) / "bench-producer.json")
+    default_name = (
+        "bench-producer.json" if client == "kafka-python" else f"bench-producer-{client}.json"
+    )
+    path = write_report(result, output or Path(settings.reports_dir) / default_name)
     if as_json:
         typer.echo(json.dumps(result))
     else:

@@ -95,22 +95,25 @@ def read_topic(
         partitions = partitions_of(consumer, topic)
         ends = high_watermarks(consumer, partitions)
         consumer.seek_to_beginning(*partitions)
-        remaining = {tp for tp in partitions if ends[tp] > 0}
+        remaining = set(partitions)
         count = 0
         deadline = time.monotonic() + timeout
-        while remaining and time.monotonic() < deadline:
-            for tp, records in consumer.poll(timeout_ms=200).items():
+        while remaining and count != max_records and time.monotonic() < deadline:
+            batch = consumer.poll(timeout_ms=200, max_records=_left(max_records, count))
+            for tp, records in batch.items():
                 for record in records:
-                    if record.offset >= ends[tp] or count == max_records:
-                        continue
-                    count += 1
-                    yield record
-                if records and records[-1].offset + 1 >= ends[tp]:
-                    remaining.discard(tp)
-            if count == max_records:
-                return
+                    if record.offset < ends[tp]:  # later records arrived after we started
+                        count += 1
+                        yield record
+            # Position, not the last record, says when a partition is done: on Kafka, control
+            # records (transactions) take offsets that no consumer record carries.
+            remaining = {tp for tp in remaining if consumer.position(tp) < ends[tp]}
     finally:
         consumer.close()
+
+
+def _left(max_records: int | None, count: int) -> int | None:
+    return None if max_records is None else max_records - count
 
 
 @dataclass
