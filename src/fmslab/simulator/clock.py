@@ -6,6 +6,7 @@ for fractional intervals.
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import UTC, datetime
 
@@ -22,12 +23,20 @@ def interval_ms(interval: float) -> int:
 def parse_time(text: str | datetime) -> int:
     """Milliseconds since the epoch of an ISO-8601 time (naive times are taken as UTC)."""
     if isinstance(text, datetime):
-        moment = text
-    else:
-        try:
-            moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise ValueError(f"not an ISO-8601 time: {text!r} (e.g. {DEFAULT_START})") from exc
+        return _epoch_ms(text)
+    return _parse_text(text)
+
+
+@functools.lru_cache(maxsize=64)  # a run parses the same start for every reading
+def _parse_text(text: str) -> int:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"not an ISO-8601 time: {text!r} (e.g. {DEFAULT_START})") from exc
+    return _epoch_ms(moment)
+
+
+def _epoch_ms(moment: datetime) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return round(moment.timestamp() * 1000)

@@ -10,9 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from fmslab.simulator.clock import format_time
+from fmslab.simulator.draws import Draws
 
 READING_FIELDS = (
     "time",
@@ -42,47 +41,42 @@ def to_json(payload: dict[str, Any]) -> str:
     return json.dumps(payload, separators=(",", ":"))
 
 
-def _pick(rng: np.random.Generator, options: tuple[Any, ...] | list[Any]) -> Any:
-    return options[int(rng.integers(0, len(options)))]
+def _fields(rng: Draws, pool: tuple[str, ...]) -> list[str]:
+    return rng.sample(pool, rng.integer(1, 2))
 
 
-def _fields(rng: np.random.Generator, pool: tuple[str, ...]) -> list[str]:
-    count = int(rng.integers(1, 3))
-    return [str(name) for name in rng.choice(pool, size=count, replace=False)]
-
-
-def malformed(reading: dict[str, Any], rng: np.random.Generator, timing: SlotTiming) -> str:
+def malformed(reading: dict[str, Any], rng: Draws, timing: SlotTiming) -> str:
     """A body that is not valid JSON: truncated, a Python repr, a NaN, or a trailing comma."""
     text = to_json(reading)
-    variant = int(rng.integers(0, 4))
+    variant = rng.integer(0, 3)
     if variant == 0:
-        return text[: int(rng.integers(1, len(text) - 1))]
+        return text[: rng.integer(1, len(text) - 2)]
     if variant == 1:
         return repr(reading)
     if variant == 2:
-        return to_json({**reading, _pick(rng, ("sensor1", "sensor2", "sensor3")): float("nan")})
+        return to_json({**reading, rng.choice(("sensor1", "sensor2", "sensor3")): float("nan")})
     return text[:-1] + ",}"
 
 
-def missing(reading: dict[str, Any], rng: np.random.Generator, timing: SlotTiming) -> dict:
+def missing(reading: dict[str, Any], rng: Draws, timing: SlotTiming) -> dict:
     """One or two fields removed."""
     gone = set(_fields(rng, READING_FIELDS))
     return {key: value for key, value in reading.items() if key not in gone}
 
 
-def _wrong_type(name: str, value: Any, rng: np.random.Generator, timing: SlotTiming) -> Any:
+def _wrong_type(name: str, value: Any, rng: Draws, timing: SlotTiming) -> Any:
     if name.startswith("sensor"):
-        return _pick(rng, (f"{value}x", str(value), "N/A"))
+        return rng.choice((f"{value}x", str(value), "N/A"))
     if name.startswith("motor"):
-        return _pick(rng, ("fast", str(int(value)), [value]))
+        return rng.choice(("fast", str(int(value)), [value]))
     if name == "isFail":
-        return _pick(rng, ("yes", "false", 0))
+        return rng.choice(("yes", "false", 0))
     if name == "DeviceId":
-        return _pick(rng, (str(value), f"device-{value}", float(value)))
-    return _pick(rng, (timing.ms // 1000, "15/01/2024 14:30:00", "yesterday"))
+        return rng.choice((str(value), f"device-{value}", float(value)))
+    return rng.choice((timing.ms // 1000, "15/01/2024 14:30:00", "yesterday"))
 
 
-def types(reading: dict[str, Any], rng: np.random.Generator, timing: SlotTiming) -> dict:
+def types(reading: dict[str, Any], rng: Draws, timing: SlotTiming) -> dict:
     """One or two fields with a wrong type ("85.2x", "fast", "yes", epoch seconds, ...)."""
     changed = dict(reading)
     for name in _fields(rng, READING_FIELDS):
@@ -90,16 +84,16 @@ def types(reading: dict[str, Any], rng: np.random.Generator, timing: SlotTiming)
     return changed
 
 
-def disorder(reading: dict[str, Any], rng: np.random.Generator, timing: SlotTiming) -> dict:
+def disorder(reading: dict[str, Any], rng: Draws, timing: SlotTiming) -> dict:
     """A time 2 to 4 intervals before the slot's: older than the previous reading."""
-    back = int(rng.integers(2, 5)) * timing.interval_ms
+    back = rng.integer(2, 4) * timing.interval_ms
     return dict(reading, time=format_time(timing.ms - back, millis=timing.millis))
 
 
-def skew(reading: dict[str, Any], rng: np.random.Generator, timing: SlotTiming) -> dict:
+def skew(reading: dict[str, Any], rng: Draws, timing: SlotTiming) -> dict:
     """The time shifted by whole minutes, forwards or backwards."""
     low, high = timing.skew_minutes
-    shift = int(rng.integers(low, high + 1)) * 60_000 * (1 if rng.random() < 0.5 else -1)
+    shift = rng.integer(low, high) * 60_000 * (1 if rng.random() < 0.5 else -1)
     return dict(reading, time=format_time(timing.ms + shift, millis=timing.millis))
 
 

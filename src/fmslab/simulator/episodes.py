@@ -27,8 +27,8 @@ def episode_step(plan: FaultPlan, seed: int, device_id: int, slot: int) -> tuple
     if rng.random() >= rate:
         return None
     low, high = plan.params["episode_length"]
-    length = int(rng.integers(low, high + 1))
-    start = int(rng.integers(0, block_size - length + 1))
+    length = rng.integer(low, high)
+    start = rng.integer(0, block_size - length)
     position = offset - start
     return (position, length) if 0 <= position < length else None
 

@@ -106,11 +106,11 @@ def http_fault(plan: FaultPlan, seed: int, device_id: int, request: int) -> Http
     if not (p_latency or p_429 or p_500):
         return HttpFault()
     rng = slot_rng(seed, device_id, request, HTTP_STREAM)
-    latency_draw, error_draw = rng.random(2)
+    latency_draw, error_draw = rng.random(), rng.random()
     delay = 0.0
     if latency_draw < p_latency:
         low, high = plan.params["latency_seconds"]
-        delay = float(rng.uniform(low, high))
+        delay = rng.uniform(low, high)
     status = 429 if error_draw < p_429 else 500 if error_draw < p_429 + p_500 else None
     return HttpFault(delay, status)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, generate_latest
 
 UNKNOWN_DEVICE = "unknown"  # label for ids that are not devices: user text never becomes a label
@@ -30,16 +32,27 @@ class ApiMetrics:
             ["kind"],
             registry=self.registry,
         )
+        self._request_children: dict[tuple[int | None, int], Any] = {}
+        self._reading_children: dict[int, Any] = {}
 
     def request(self, device: int | None, status: int) -> None:
         """Count one device request (`device` None for an invalid id)."""
-        label = UNKNOWN_DEVICE if device is None else str(device)
-        self.requests.labels(label, str(status)).inc()
+        child = self._request_children.get((device, status))
+        if child is None:  # labels() takes a lock and builds a key: cache the children
+            label = UNKNOWN_DEVICE if device is None else str(device)
+            child = self._request_children[(device, status)] = self.requests.labels(
+                label, str(status)
+            )
+        child.inc()
 
     def reading(self, device: int, faults: tuple[str, ...]) -> None:
         """Count one served reading and the faults it carries."""
-        self.readings.labels(str(device)).inc()
-        self.fault(faults)
+        child = self._reading_children.get(device)
+        if child is None:
+            child = self._reading_children[device] = self.readings.labels(str(device))
+        child.inc()
+        if faults:
+            self.fault(faults)
 
     def fault(self, kinds: tuple[str, ...]) -> None:
         """Count injected faults."""

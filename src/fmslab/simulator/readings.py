@@ -5,38 +5,32 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import numpy as np
-
 from fmslab.simulator.clock import format_time, needs_millis, slot_time_ms
+from fmslab.simulator.draws import Draws
 from fmslab.simulator.profiles import VALUE_FIELDS, DeviceProfile
 
 MINUS_ONE = -1.0  # the device's "read failure" sentinel
 
 
-def slot_rng(seed: int, device_id: int, slot: int, *stream: int) -> np.random.Generator:
-    """A generator keyed only by (seed, device, slot[, stream]): counter-based, order-free."""
-    return np.random.default_rng([seed, device_id, slot, *stream])
+def slot_rng(seed: int, device_id: int, slot: int, *stream: int) -> Draws:
+    """The draws keyed by (seed, device, slot[, stream]): counter-based, order-free."""
+    return Draws(seed, device_id, slot, *stream)
 
 
-def field_values(profile: DeviceProfile, rng: np.random.Generator) -> dict[str, float]:
+def field_values(profile: DeviceProfile, rng: Draws) -> dict[str, float]:
     """Draw the six fields: -1 sentinel, outlier (mean +/- U(3,5)*sd) or N(mean, sd)."""
-    n = len(VALUE_FIELDS)
-    kind, normal, scale, side = (
-        rng.random(n),
-        rng.standard_normal(n),
-        rng.uniform(3, 5, n),
-        rng.random(n),
-    )
     values = {}
-    for i, name in enumerate(VALUE_FIELDS):
+    for name in VALUE_FIELDS:
         prof = profile.fields[name]
-        if kind[i] < prof.minus_one_prob:
+        kind = rng.random()
+        if kind < prof.minus_one_prob:
             value = MINUS_ONE
-        elif kind[i] < prof.minus_one_prob + prof.outlier_prob:
-            value = prof.mean + (1 if side[i] < 0.5 else -1) * scale[i] * prof.stddev
+        elif kind < prof.minus_one_prob + prof.outlier_prob:
+            side = 1 if rng.random() < 0.5 else -1
+            value = prof.mean + side * rng.uniform(3, 5) * prof.stddev
         else:
-            value = prof.mean + normal[i] * prof.stddev
-        values[name] = round(float(value), 2)
+            value = prof.mean + rng.normal() * prof.stddev
+        values[name] = round(value, 2)
     return values
 
 
