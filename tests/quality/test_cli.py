@@ -1,4 +1,5 @@
-"""`fmslab quality check` run as a real subprocess on files of readings."""
+"""`fmslab quality check` on files of readings: as a real subprocess (the contract: exit codes,
+exactly one JSON object on stdout) and through typer's runner for the options (fast)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from quality_crafting import reading
+from typer.testing import CliRunner
+
+from fmslab.cli import app
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "fmslab", "quality", "check", *map(str, args)]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def invoke(*args: str | Path):
+    result = CliRunner().invoke(app, ["quality", "check", *map(str, args)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
 
 
 def write_lines(path: Path, lines: list[str | bytes]) -> Path:
@@ -21,6 +32,7 @@ def write_lines(path: Path, lines: list[str | bytes]) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_mixed_file_accounts_for_every_line(tmp_path: Path) -> None:
     lines: list[str | bytes] = [
         json.dumps(reading(device=1, t=0)),  # 1
@@ -89,17 +101,17 @@ def test_table_output(tmp_path: Path) -> None:
 
 def test_interval_option_changes_timeliness(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "r.jsonl", [json.dumps(reading(t=5 * i)) for i in range(5)])
-    at_10 = json.loads(run(path, "--json").stdout)["dimensions"]["timeliness"]
-    at_5 = json.loads(run(path, "--json", "--interval", "5").stdout)["dimensions"]["timeliness"]
+    at_10 = json.loads(invoke(path, "--json").stdout)["dimensions"]["timeliness"]
+    at_5 = json.loads(invoke(path, "--json", "--interval", "5").stdout)["dimensions"]["timeliness"]
     assert (at_10, at_5) == (0.0, 1.0)
 
 
 def test_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.jsonl"
     path.write_bytes(b"")
-    proc = run(path, "--json")
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["records"] == []
+    out = invoke(path, "--json")
+    assert out.exit_code == 0
+    assert json.loads(out.stdout)["records"] == []
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
@@ -109,10 +121,17 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_help() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "fmslab", "quality", "check", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0 and "--interval" in proc.stdout and "--json" in proc.stdout
+    out = invoke("--help")
+    assert out.exit_code == 0 and "--interval" in out.stdout and "--json" in out.stdout
+
+
+def test_bad_now_and_bad_rules_are_clear_errors(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "r.jsonl", [json.dumps(reading())])
+    bad_now = invoke(path, "--now", "later")
+    assert bad_now.exit_code == 2 and "ISO-8601" in bad_now.stderr
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("fields: {}\n")
+    bad_rules = invoke(path, "--rules", rules)
+    assert bad_rules.exit_code == 2 and "Error" in bad_rules.stderr
+    missing_rules = invoke(path, "--rules", tmp_path / "none.yaml")
+    assert missing_rules.exit_code == 2

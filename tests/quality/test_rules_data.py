@@ -81,3 +81,10 @@ def test_bad_rule_data_is_refused(tmp_path: Path, mutate) -> None:
 def test_changed_rule_data_is_honoured(tmp_path: Path) -> None:
     path = _write(tmp_path, lambda r: r["fields"]["DeviceId"].update(range=[1, 50]))
     assert load_rules(path).fields["DeviceId"].range == (1, 50)
+
+
+def test_unparsable_rules_file_is_a_value_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("fields: [unclosed\n")
+    with pytest.raises(ValueError, match="not valid YAML"):
+        load_rules(path)

@@ -162,8 +162,14 @@ class QualityRules(_Model):
 
 
 def load_rules(path: str | Path | None = None) -> QualityRules:
-    """Load the quality rules (default: `quality_rules.yaml` in the course's data folder)."""
+    """Load the quality rules (default: `quality_rules.yaml` in the course's data folder).
+
+    Raises OSError for an unreadable file and ValueError (pydantic's ValidationError is one)
+    for rules that are not valid YAML or break the model's constraints."""
     source = Path(path) if path is not None else data_dir() / RULES_FILE
     with source.open(encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+        try:
+            raw = yaml.safe_load(handle)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{source}: not valid YAML: {exc}") from exc
     return QualityRules.model_validate(raw)
