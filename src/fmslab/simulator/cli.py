@@ -21,7 +21,9 @@ def api(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(9872, help="Port to listen on."),
     devices: int = typer.Option(5, min=1, max=100_000, help="Devices 1..N (6+ are derived)."),
-    seed: int | None = typer.Option(None, min=0, help="Random seed (default: the settings' seed)."),
+    seed: int | None = typer.Option(
+        None, min=0, max=2**63 - 1, help="Random seed (default: the settings' seed)."
+    ),
     interval: float = typer.Option(10.0, min=0.001, help="Seconds between readings of a device."),
     faults: str = typer.Option(
         "none",

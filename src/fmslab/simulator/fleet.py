@@ -12,6 +12,7 @@ from fmslab.simulator.feed import HttpFault, Served, http_fault, served
 from fmslab.simulator.profiles import DeviceProfile, load_profiles
 
 Clock = Literal["realtime", "virtual"]
+MAX_SEED = 2**63 - 1
 MAX_ID_DIGITS = 9  # longer ids cannot be devices; do not parse arbitrarily long numbers
 
 
@@ -27,8 +28,8 @@ class SimulatorConfig:
     start: str = DEFAULT_START
 
     def __post_init__(self) -> None:
-        if self.seed < 0:
-            raise ValueError(f"seed must be >= 0, not {self.seed}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be in 0..{MAX_SEED}, not {self.seed}")
         if self.devices < 1:
             raise ValueError(f"devices must be >= 1, not {self.devices}")
         if not self.interval > 0:
