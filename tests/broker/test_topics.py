@@ -13,11 +13,16 @@ from kafka import TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.structs import OffsetAndMetadata
 
-from fmslab.broker.clients import make_consumer, make_producer
+from fmslab.broker.clients import (
+    BrokerUnreachable,
+    make_consumer,
+    make_producer,
+    require_broker,
+)
 from fmslab.broker.embedded import embedded_broker
 from fmslab.broker.offsets import consumer_lag, end_offsets
 from fmslab.broker.topics import create_topics, describe_topics, load_topics
-from fmslab.services import fmslab_command
+from fmslab.services import fmslab_command, free_port
 
 
 def new_topic(bootstrap: str, name: str, partitions: int) -> str:
@@ -125,3 +130,19 @@ def test_consumer_lag_is_end_minus_committed(broker: str) -> None:
     member.commit({TopicPartition(topic, 0): OffsetAndMetadata(40, "", -1)})
     member.close()
     assert consumer_lag(broker, "lag-group", topic) == {0: 60, 1: 100, 2: 100}
+
+
+def test_an_absent_broker_is_reported_at_once(broker: str) -> None:
+    assert require_broker(broker) == broker
+    absent = f"127.0.0.1:{free_port()}"
+    with pytest.raises(BrokerUnreachable, match="fmslab broker start"):
+        require_broker(absent)
+    assert require_broker(f"{absent},{broker}") == f"{absent},{broker}"
+    result = subprocess.run(
+        fmslab_command("topics", "list", "--bootstrap", absent),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert f"no Kafka broker answers at {absent}" in result.stderr

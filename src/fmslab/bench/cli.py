@@ -10,6 +10,7 @@ import typer
 from kafka.errors import KafkaError
 
 from fmslab.bench.producer import CLIENTS, BenchConfig, run_producer_benchmark, write_report
+from fmslab.broker.clients import BrokerUnreachable, require_broker
 from fmslab.broker.embedded import BrokerError, embedded_broker
 from fmslab.broker.offsets import OffsetsError
 from fmslab.config import load_settings
@@ -63,13 +64,13 @@ def producer(
     config = BenchConfig(sync_count, async_count, producers, per_producer, settings.seed, client)
     try:
         if bootstrap:
-            result = run_producer_benchmark(bootstrap, config)
+            result = run_producer_benchmark(require_broker(bootstrap), config)
         else:
             state = Path(settings.state_dir) / "bench-producer"
             with embedded_broker(state_dir=state) as embedded:
                 result = run_producer_benchmark(embedded, config)
             result["bootstrap"] = f"embedded Tansu ({embedded})"
-    except (BrokerError, KafkaError, OffsetsError, ImportError) as err:
+    except (BrokerError, BrokerUnreachable, KafkaError, OffsetsError, ImportError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from err
     default_name = (

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from kafka.errors import KafkaError
 
+from fmslab.broker.clients import BrokerUnreachable, require_broker
 from fmslab.broker.consumers import BadRecord, consume_and_analyze, filter_topic, reading_filter
 from fmslab.broker.embedded import (
     BrokerError,
@@ -78,7 +79,10 @@ AS_JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
 def _bootstrap(value: str | None) -> str:
-    return value or load_settings().bootstrap
+    try:
+        return require_broker(value or load_settings().bootstrap)
+    except BrokerUnreachable as err:
+        raise _fail(err) from err
 
 
 def _fail(err: Exception) -> typer.Exit:

@@ -9,6 +9,7 @@ section 5); pipeline readers should `assign()` partitions explicitly and need no
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
@@ -77,3 +78,30 @@ def make_consumer(bootstrap: str, *topics: str, **overrides: Any) -> KafkaConsum
     """A KafkaConsumer with the course defaults, subscribed to `topics` if given (raw bytes)."""
     options = {**CONSUMER_DEFAULTS, **overrides}
     return KafkaConsumer(*topics, bootstrap_servers=bootstrap, **options)
+
+
+class BrokerUnreachable(ConnectionError):
+    """No broker accepts connections at the bootstrap address."""
+
+
+def _accepts(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:  # refused, unreachable, or a name that does not resolve
+        return False
+
+
+def require_broker(bootstrap: str) -> str:
+    """`bootstrap` if at least one of its brokers accepts connections, else BrokerUnreachable.
+
+    kafka-python waits about 30 s before it gives up on an absent broker; this fails at once.
+    """
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        if host and port.isdigit() and _accepts(host.strip("[]"), int(port)):
+            return bootstrap
+    raise BrokerUnreachable(
+        f"no Kafka broker answers at {bootstrap}; start one with `fmslab broker start` "
+        "or pass --bootstrap HOST:PORT"
+    )
