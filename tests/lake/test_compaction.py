@@ -6,6 +6,7 @@ import posixpath
 
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 from conftest import make_readings
 
 from fmslab.lake.compaction import COMPACTED_FROM, compact_zone
@@ -34,6 +35,7 @@ def _key(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[cols].sort_values(cols).reset_index(drop=True)
 
 
+@pytest.mark.slow
 def test_compaction_merges_closed_hours_and_keeps_every_row(lake: Lake) -> None:
     written = _fill(lake)
     before = read_zone(lake, "processed")

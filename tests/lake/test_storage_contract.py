@@ -82,6 +82,9 @@ def test_missing_paths_and_bad_paths_give_clear_errors(lake: Lake, tmp_path: Pat
         lake.put(tmp_path / "missing.txt", "x")
     with pytest.raises(LakeError, match="root"):
         lake.delete("", recursive=True)
+    lake.write_bytes("plain", b"a file")
+    with pytest.raises(LakeError):
+        lake.write_bytes("plain/below", b"a file cannot hold files")
 
 
 def test_pyarrow_writes_and_reads_parquet_through_open(lake: Lake) -> None:

@@ -161,9 +161,8 @@ def cat(
         frame = read_zone(lake, zone, filters=parse_partition_values(path))
         shown = frame.head(limit)
         if as_json:
-            typer.echo(shown.to_json(orient="records", lines=True, date_format="iso"), nl=False)
-            if not shown.empty:
-                typer.echo("")
+            if not shown.empty:  # JSON lines, one record per line
+                typer.echo(shown.to_json(orient="records", lines=True, date_format="iso").strip())
             return
         rows = json.loads(shown.to_json(orient="records", date_format="iso"))
         _emit(rows, False, path, f"{len(shown)} of {len(frame)} records")

@@ -67,15 +67,12 @@ class LocalLake(Lake):
             local.rmdir()
         return True
 
-    def rename(self, source: str, target: str) -> None:
-        """Move a file atomically; the target must not exist and its parent must."""
+    def _move(self, source: str, target: str) -> None:
         src, dst = self._local(source), self._local(target)
         if not src.exists():
-            raise LakeError(f"cannot rename {clean_path(source)}: it does not exist")
-        if dst.exists():
-            raise LakeError(f"cannot rename to {clean_path(target)}: it exists")
+            raise LakeError(f"cannot rename {source}: it does not exist")
         if not dst.parent.is_dir():
-            raise LakeError(f"cannot rename to {clean_path(target)}: no parent directory")
+            raise LakeError(f"cannot rename to {target}: no parent directory")
         os.rename(src, dst)  # atomic within one file system
 
     def du(self, path: str = "") -> Usage:
@@ -100,4 +97,9 @@ class LocalLake(Lake):
         return local.read_bytes()
 
     def _upload(self, local: Path, path: str) -> None:
-        shutil.copyfile(local, self._local(path))
+        target = self._local(path)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(local, target)
+        except OSError as err:  # e.g. a parent that is a file
+            raise LakeError(f"cannot write {path}: {err}") from err

@@ -93,9 +93,17 @@ class Lake(ABC):
     def delete(self, path: str, recursive: bool = False) -> bool:
         """Delete a file or directory; False when nothing was there."""
 
-    @abstractmethod
     def rename(self, source: str, target: str) -> None:
         """Move a file atomically; the target must not exist and its parent must."""
+        source, target = clean_path(source), clean_path(target)
+        # HDFS would move the source *into* an existing directory; the interface refuses instead.
+        if self.exists(target):
+            raise LakeError(f"cannot rename to {target}: it exists")
+        self._move(source, target)
+
+    @abstractmethod
+    def _move(self, source: str, target: str) -> None:
+        """Rename `source` to `target` (which does not exist)."""
 
     @abstractmethod
     def du(self, path: str = "") -> Usage:
@@ -106,7 +114,7 @@ class Lake(ABC):
 
     @abstractmethod
     def _upload(self, local: Path, path: str) -> None:
-        """Copy a local file to `path` (which does not exist yet; its parent does)."""
+        """Copy a local file to `path` (which does not exist yet), creating its parents."""
 
     def cat(self, path: str) -> bytes:
         """The bytes of a file."""
@@ -191,13 +199,12 @@ class Lake(ABC):
             if not overwrite:
                 raise LakeError(f"{path} already exists (pass overwrite=True to replace it)")
         parent = posixpath.dirname(path)
-        self.mkdir(parent)
         staging = posixpath.join(parent, f".{posixpath.basename(path)}.{uuid.uuid4().hex}.tmp")
         self._upload(local, staging)
         try:
-            if overwrite:
+            if existing is not None:
                 self.delete(path)
-            self.rename(staging, path)
+            self._move(staging, path)
         except BaseException:
             self.delete(staging)
             raise

@@ -84,12 +84,7 @@ class HdfsLake(Lake):
         with self._errors(f"delete {path}"):
             return bool(self.client.delete(path, recursive=recursive))
 
-    def rename(self, source: str, target: str) -> None:
-        """Move a file atomically; the target must not exist and its parent must."""
-        source, target = clean_path(source), clean_path(target)
-        # HDFS would move the source *into* an existing directory; the interface refuses instead.
-        if self.exists(target):
-            raise LakeError(f"cannot rename to {target}: it exists")
+    def _move(self, source: str, target: str) -> None:
         with self._errors(f"rename {source} -> {target}"):
             self.client.rename(source, target)
 
@@ -105,5 +100,6 @@ class HdfsLake(Lake):
             return reader.read()
 
     def _upload(self, local: Path, path: str) -> None:
+        # CREATE makes the missing parent directories, as HDFS does.
         with self._errors(f"put {path}"), open(local, "rb") as data:
             self.client.write(path, data=data, overwrite=False)
