@@ -41,7 +41,7 @@ class QualityResult:
             frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
         for name, rule in rules.fields.items():
             if rule.type in _DTYPES:
-                frame[name] = frame[name].astype(_DTYPES[rule.type])
+                frame[name] = _typed(frame[name], _DTYPES[rule.type])
         return frame.astype({"index": "int64"})
 
     def to_json(self) -> dict[str, Any]:
@@ -67,3 +67,11 @@ class QualityResult:
             "zone_counts": dict(report.zone_counts),
             "report": report.to_dict(),
         }
+
+
+def _typed(column: pd.Series, dtype: str) -> pd.Series:
+    try:
+        return column.astype(dtype)
+    except (OverflowError, TypeError, ValueError):
+        # a flagged out-of-range value beyond int64 (motor1 = 1e30): keep it, as a float
+        return pd.to_numeric(column, errors="coerce").astype("float64")
