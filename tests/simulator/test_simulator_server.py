@@ -62,6 +62,10 @@ def test_reading_matches_the_original_api(start_simulator: StartSimulator) -> No
                 "error": "unknown device",
                 "detail": "valid DeviceId values are 1..5",
             }
+    metrics = metric_samples(url)
+    assert not [key for key in metrics if key[0] == "fms_api_faults_injected_total"]
+    assert metrics[("fms_api_readings_generated_total", (("device", "5"),))] == 2
+    assert metrics[("fms_api_requests_total", (("device", "unknown"), ("status", "404")))] == 6
 
 
 def test_virtual_clock_serves_the_seeded_sequence(start_simulator: StartSimulator) -> None:
