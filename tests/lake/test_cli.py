@@ -101,6 +101,8 @@ def test_cat_shows_records_of_a_partition(filled: Target) -> None:
     assert "3 of 360 records" in table
     filled.lake.write_bytes("notes/readme.txt", b"chapter 6 sample\n")
     assert filled.run("cat", "notes/readme.txt") == "chapter 6 sample\n"
+    listing = json.loads(filled.run("ls", "notes", "--json"))
+    assert listing == [{"path": "notes/readme.txt", "kind": "file", "size": 17}]
 
 
 def test_compact_dry_run_then_real(filled: Target) -> None:

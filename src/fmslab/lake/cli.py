@@ -77,7 +77,9 @@ def _zones(names: list[str] | None) -> list[str]:
 @lake_app.command("ls")
 def ls(
     target: str = typer.Argument(
-        None, help="A zone or a path inside one (processed/device_id=1); default: every zone."
+        None,
+        help="A zone, a path inside one (processed/device_id=1) or any lake folder; "
+        "default: every zone.",
     ),
     lake_dir: Path | None = LAKE_DIR,
     as_json: bool = AS_JSON,
@@ -105,6 +107,11 @@ def ls(
             _emit(rows, as_json, f"lake {lake.location}")
             return
         prefix = clean_path(target)
+        if prefix.split("/", 1)[0] not in default_policy().zones:
+            # Not a zone (a folder made in chapter 6, say): list it like `hdfs dfs -ls`.
+            rows = [asdict(entry) for entry in lake.ls(prefix)]
+            _emit(rows, as_json, f"{prefix} in {lake.location}")
+            return
         zone = default_policy().zone(prefix.split("/", 1)[0])
         parts = [
             p for p in list_partitions(lake, zone) if f"{p.directory}/".startswith(f"{prefix}/")
