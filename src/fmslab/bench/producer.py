@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from fmslab.broker.clients import PRODUCER_DEFAULTS, make_producer
 from fmslab.broker.offsets import end_offsets
@@ -79,6 +79,7 @@ class Sender(Protocol):
     """The little a benchmark needs from a producer client."""
 
     def send(self, topic: str, key: bytes, value: bytes, done: Callable[[bool], None]) -> None: ...
+    def send_and_wait(self, topic: str, key: bytes, value: bytes) -> bool: ...
     def flush(self) -> None: ...
     def close(self) -> None: ...
 
@@ -93,6 +94,15 @@ class KafkaPythonSender:
         future = self.producer.send(topic, key=key, value=value)
         future.add_callback(lambda _meta: done(True))
         future.add_errback(lambda _err: done(False))
+
+    def send_and_wait(self, topic: str, key: bytes, value: bytes) -> bool:
+        # Waiting on the future alone is quicker than flush(), which also takes the
+        # accumulator's flush lock; with linger 0 the batch leaves at once either way.
+        try:
+            self.producer.send(topic, key=key, value=value).get(timeout=30)
+        except KafkaError:
+            return False
+        return True
 
     def flush(self) -> None:
         self.producer.flush()
@@ -127,6 +137,12 @@ class ConfluentSender:
             except BufferError:  # local queue full: serve callbacks, then retry
                 self.producer.poll(0.01)
         self.producer.poll(0)
+
+    def send_and_wait(self, topic: str, key: bytes, value: bytes) -> bool:
+        acks = Acks()
+        self.send(topic, key, value, acks)
+        self.producer.flush(30)
+        return acks.ok == 1
 
     def flush(self) -> None:
         self.producer.flush(30)
@@ -192,8 +208,7 @@ def sync_phase(bootstrap: str, config: BenchConfig) -> dict[str, Any]:
     try:
         for key, value in sample_readings(config.sync_count, config.seed):
             start = time.perf_counter()
-            sender.send(topic, key, value, acks)
-            sender.flush()
+            acks(sender.send_and_wait(topic, key, value))
             latencies.append((time.perf_counter() - start) * 1000)
     finally:
         sender.close()
