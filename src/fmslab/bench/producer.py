@@ -297,7 +297,7 @@ def client_version(client: str) -> str:
         import confluent_kafka
 
         library = confluent_kafka.libversion()[0]
-        return f"confluent-kafka {confluent_kafka.version()[0]} (librdkafka {library})"
+        return f"confluent-kafka {confluent_kafka.__version__} (librdkafka {library})"
     import kafka
 
     return f"kafka-python {kafka.__version__}"
