@@ -122,13 +122,13 @@ def test_renderings(result) -> None:
     assert list(frame.index) == list(DIMENSIONS)
     assert frame.loc["accuracy", "value"] == pytest.approx(53 / 55)
     markdown = result.report.to_markdown()
-    assert "| completeness | 76.4% | 99% | FAIL |" in markdown
-    assert "| accuracy | 96.4% | 95% | pass |" in markdown
+    assert "| completeness | 76.39% | 99% | FAIL |" in markdown
+    assert "| accuracy | 96.36% | 95% | pass |" in markdown
     console = Console(width=120, record=True)
     console.print(result.report.table())
     console.print(result.report.zone_table())
     text = console.export_text()
-    assert "timeliness" in text and "50.0%" in text and "quarantine" in text
+    assert "timeliness" in text and "50.00%" in text and "quarantine" in text
     assert result.report.fields_frame().loc["motor1", "type_errors"] == 1
 
 

@@ -32,7 +32,7 @@ def plot_dimensions(report: QualityReport, ax: Axes | None = None) -> Axes:
         left, width = bar.get_x(), bar.get_width()
         ax.hlines(target, left - 0.08, left + width + 0.08, colors=_TARGET, linestyles="--")
         ax.annotate(
-            f"{bar.get_height():.1f}%",
+            f"{bar.get_height():.2f}%",
             (left + width / 2, bar.get_height()),
             ha="center",
             va="bottom",

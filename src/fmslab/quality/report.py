@@ -124,7 +124,7 @@ class QualityReport:
         lines = ["| dimension | value | target | result |", "|---|---:|---:|---|"]
         for name, dim in self.dimensions.items():
             verdict = "pass" if dim.passed else "FAIL"
-            lines.append(f"| {name} | {dim.value:.1%} | {dim.target:.0%} | {verdict} |")
+            lines.append(f"| {name} | {dim.value:.2%} | {dim.target:.0%} | {verdict} |")
         lines.append(f"\nOverall score: {self.score:.1%} ({self.records} records)")
         return "\n".join(lines)
 
@@ -136,7 +136,7 @@ class QualityReport:
         for name, dim in self.dimensions.items():
             verdict = "[green]pass[/]" if dim.passed else "[red]FAIL[/]"
             counts = f"{dim.numerator}/{dim.denominator}"
-            table.add_row(name, f"{dim.value:.1%}", f"{dim.target:.0%}", counts, verdict)
+            table.add_row(name, f"{dim.value:.2%}", f"{dim.target:.0%}", counts, verdict)
         return table
 
     def zone_table(self) -> Table:
