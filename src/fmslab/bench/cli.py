@@ -21,7 +21,12 @@ bench_app = typer.Typer(help="Load generation and measurement.", no_args_is_help
 def _print_human(result: dict[str, Any]) -> None:
     sync, burst, conc = result["sync"], result["async"], result["concurrent"]
     met = result["meets_targets"]
+    machine = result["machine"]
     typer.echo(f"client: {result['client']}   broker: {result['bootstrap']}")
+    typer.echo(
+        f"machine: {machine['cpus']} CPUs, load {machine['load_average_1m_before']}, "
+        f"this process got {machine['cpu_share_before']:.0%} of a core when busy"
+    )
     typer.echo(
         f"sync   {sync['messages']} sends: mean {sync['mean_ms']} ms, p95 {sync['p95_ms']} ms, "
         f"max {sync['max_ms']} ms (target p95 <= {result['targets']['sync_p95_ms']} ms: "
@@ -30,7 +35,8 @@ def _print_human(result: dict[str, Any]) -> None:
     typer.echo(
         f"async  {burst['messages']} messages in {burst['seconds']} s: {burst['msg_per_s']} msg/s "
         f"(target >= {result['targets']['async_msg_per_s']}: "
-        f"{'met' if met['async_msg_per_s'] else 'NOT met'})"
+        f"{'met' if met['async_msg_per_s'] else 'NOT met'}); "
+        f"{burst['msg_per_client_cpu_s']} msg per client CPU-second"
     )
     typer.echo(
         f"concurrent {conc['producers']} x {conc['per_producer']}: acked {conc['acked']}, "
