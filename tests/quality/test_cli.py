@@ -135,3 +135,10 @@ def test_bad_now_and_bad_rules_are_clear_errors(tmp_path: Path) -> None:
     assert bad_rules.exit_code == 2 and "Error" in bad_rules.stderr
     missing_rules = invoke(path, "--rules", tmp_path / "none.yaml")
     assert missing_rules.exit_code == 2
+
+
+def test_devices_option(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "r.jsonl", [json.dumps(reading(device=12))])
+    default = json.loads(invoke(path, "--json").stdout)["records"][0]
+    wide = json.loads(invoke(path, "--json", "--devices", "20").stdout)["records"][0]
+    assert (default["zone"], wide["zone"]) == ("quarantine", "processed")

@@ -7,8 +7,10 @@ from pathlib import Path
 import pydantic
 import pytest
 import yaml
+from quality_crafting import reading
 
 from fmslab.config import data_dir
+from fmslab.quality import check_readings
 from fmslab.quality.rules import QualityRules, load_rules
 
 
@@ -88,3 +90,13 @@ def test_unparsable_rules_file_is_a_value_error(tmp_path: Path) -> None:
     path.write_text("fields: [unclosed\n")
     with pytest.raises(ValueError, match="not valid YAML"):
         load_rules(path)
+
+
+def test_for_devices_widens_the_device_range(rules: QualityRules) -> None:
+    wide = rules.for_devices(50)
+    assert wide.fields["DeviceId"].range == (1, 50)
+    assert rules.fields["DeviceId"].range == (1, 5)  # the loaded rules are unchanged
+    assert check_readings([reading(device=50)], rules=wide).routed[0].zone == "processed"
+    assert check_readings([reading(device=51)], rules=wide).routed[0].zone == "quarantine"
+    with pytest.raises(ValueError):
+        rules.for_devices(0)

@@ -33,6 +33,9 @@ def check(
     now: str | None = typer.Option(
         None, "--now", help="Processing time (ISO-8601) for the delay and skew checks."
     ),
+    devices: int | None = typer.Option(
+        None, "--devices", min=1, help="Accept DeviceId 1..N (default: the rules' range, 1..5)."
+    ),
     rules_file: Path | None = typer.Option(
         None, "--rules", help="Quality rules YAML (default: data/quality_rules.yaml)."
     ),
@@ -47,6 +50,7 @@ def check(
         raise typer.Exit(2)
     try:
         rules = load_rules(rules_file)
+        rules = rules.for_devices(devices) if devices else rules
         validator = QualityValidator(rules, interval=interval)
         lines = read_lines(file)
         result = validator.process([line for _, line in lines], now=now)

@@ -155,6 +155,14 @@ class QualityRules(_Model):
         """The key field holding the reading time (time)."""
         return next(n for n in self.routing.key if self.fields[n].type == "timestamp")
 
+    def for_devices(self, devices: int) -> QualityRules:
+        """A copy accepting DeviceId 1..`devices` (load scenarios run 20 or 50 devices)."""
+        if devices < 1:
+            raise ValueError(f"devices must be at least 1, not {devices}")
+        name = self.device_field
+        field = self.fields[name].model_copy(update={"range": (1, devices)})
+        return self.model_copy(update={"fields": {**self.fields, name: field}})
+
     @property
     def value_fields(self) -> list[str]:
         """Fields that are neither key nor boolean: the sensors and motors."""
