@@ -6,6 +6,7 @@ library chatter lands in stored outputs (nbval compares them).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import tempfile
@@ -73,3 +74,21 @@ def fms_api(
         log_dir=state / "api-log",
     ) as url:
         yield url
+
+
+class RunningApi:
+    """An FMS API kept running across notebook cells; `stop()` ends it (so does kernel exit)."""
+
+    def __init__(self, mode: str = "embedded", **options: object) -> None:
+        self._stack = contextlib.ExitStack()
+        self.url: str = self._stack.enter_context(fms_api(mode, **options))  # type: ignore[arg-type]
+        atexit.register(self.stop)  # a failed notebook must not leave the simulator behind
+
+    def stop(self) -> None:
+        """Stop the simulator (a no-op the second time)."""
+        self._stack.close()
+
+
+def start_fms_api(mode: str = "embedded", **options: object) -> RunningApi:
+    """Start the FMS API for the following cells (see `fms_api` for the options)."""
+    return RunningApi(mode, **options)
