@@ -1,0 +1,407 @@
+"""Kafka as a Spark source in both modes: the native connector (stack) or our own (embedded).
+
+No registry reachable here ships Spark's Kafka connector jar (DESIGN.md section 5), so embedded mode
+reads Kafka through a Python data source (Spark 4's `pyspark.sql.datasource`), registered as
+`fms-kafka`. It takes the native source's option names and yields its columns (key, value, topic,
+partition, offset, timestamp, timestampType), so code downstream cannot tell the two apart.
+
+How the streaming reader works: an offset is `{topic: {partition: next offset}}` (the native
+source's JSON). `latestOffset` asks `fmslab.broker.offsets.end_offsets` (Tansu's ListOffsets is
+wrong, section 5) and honours `maxOffsetsPerTrigger` through Spark's admission control
+(`ReadMaxRows`); `partitions` makes one task per Kafka partition with records in the range; `read`
+assigns that partition to a kafka-python consumer, seeks to the start and stops exactly at the end.
+Spark writes each batch's end offsets to the checkpoint before it runs the batch, so a restarted
+query resumes where the last one stopped: exactly once together with an idempotent sink.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.datasource import (
+    DataSource,
+    DataSourceReader,
+    DataSourceStreamReader,
+    InputPartition,
+)
+from pyspark.sql.streaming.datasource import (
+    ReadAllAvailable,
+    ReadLimit,
+    ReadMaxRows,
+    SupportsTriggerAvailableNow,
+)
+from pyspark.sql.types import (
+    BinaryType,
+    IntegerType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
+)
+
+from fmslab.config import Settings, load_settings
+
+SOURCE_NAME = "fms-kafka"
+KAFKA_SCHEMA = StructType(
+    [
+        StructField("key", BinaryType()),
+        StructField("value", BinaryType()),
+        StructField("topic", StringType()),
+        StructField("partition", IntegerType()),
+        StructField("offset", LongType()),
+        StructField("timestamp", TimestampType()),
+        StructField("timestampType", IntegerType()),
+    ]
+)
+ARROW_SCHEMA = pa.schema(
+    [
+        ("key", pa.binary()),
+        ("value", pa.binary()),
+        ("topic", pa.string()),
+        ("partition", pa.int32()),
+        ("offset", pa.int64()),
+        ("timestamp", pa.timestamp("us", tz="UTC")),
+        ("timestampType", pa.int32()),
+    ]
+)
+STALL_TIMEOUT_S = 30.0  # a partition that yields nothing for this long fails the task loudly
+MAX_POLL_RECORDS = 5000
+
+Offsets = dict[str, dict[str, int]]  # {topic: {partition (as text, JSON keys): next offset}}
+
+
+class KafkaSourceError(RuntimeError):
+    """The Kafka source was misconfigured or could not read the records it planned to read."""
+
+
+@dataclass(frozen=True)
+class OffsetRange(InputPartition):
+    """Records [start, end) of one Kafka partition: one Spark task."""
+
+    bootstrap: str
+    topic: str
+    partition: int
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        # InputPartition's own __init__ stores a `value`; keep it meaningful for repr and pickling.
+        object.__setattr__(self, "value", (self.topic, self.partition, self.start, self.end))
+
+
+# --- offsets (driver side) ---------------------------------------------------------------------
+
+
+def end_offsets_of(bootstrap: str, topic: str) -> dict[int, int]:
+    """{partition: high watermark} via the broker helper that is right on Tansu and Kafka."""
+    from fmslab.broker.offsets import end_offsets
+
+    return end_offsets(bootstrap, topic)
+
+
+def beginning_offsets_of(bootstrap: str, topic: str) -> dict[int, int]:
+    """{partition: first offset still on the broker}."""
+    from fmslab.broker.clients import make_consumer
+    from fmslab.broker.offsets import partitions_of
+
+    consumer = make_consumer(bootstrap, group_id=None)
+    try:
+        starts = consumer.beginning_offsets(partitions_of(consumer, topic))
+    finally:
+        consumer.close()
+    return {tp.partition: offset for tp, offset in starts.items()}
+
+
+def as_offsets(topic: str, positions: dict[int, int]) -> Offsets:
+    """Partition positions in the checkpoint's JSON shape."""
+    return {topic: {str(p): int(o) for p, o in sorted(positions.items())}}
+
+
+def positions(offsets: Offsets, topic: str) -> dict[int, int]:
+    """{partition: offset} of `topic` from a checkpoint offset."""
+    return {int(p): int(o) for p, o in offsets.get(topic, {}).items()}
+
+
+def cap_offsets(start: dict[int, int], end: dict[int, int], max_rows: int) -> dict[int, int]:
+    """End offsets moved back so that at most `max_rows` records lie between start and end.
+
+    The budget is shared in proportion to each partition's backlog (as Spark's Kafka source does);
+    the rounding remainder goes to the partitions with the largest backlog, so the batch holds
+    exactly min(max_rows, backlog) records and every partition with a backlog eventually advances.
+    """
+    backlog = {p: max(end[p] - start.get(p, 0), 0) for p in end}
+    total = sum(backlog.values())
+    if total <= max_rows:
+        return dict(end)
+    share = {p: backlog[p] * max_rows // total for p in backlog}
+    remainder = max_rows - sum(share.values())
+    for p in sorted(backlog, key=lambda p: (-(backlog[p] - share[p]), p))[:remainder]:
+        share[p] += 1
+    return {p: start.get(p, 0) + share[p] for p in end}
+
+
+# --- reading one partition (executor side) -----------------------------------------------------
+
+
+def _arrow_batch(records: list[Any]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array([r.key for r in records], pa.binary()),
+            pa.array([r.value for r in records], pa.binary()),
+            pa.array([r.topic for r in records], pa.string()),
+            pa.array([r.partition for r in records], pa.int32()),
+            pa.array([r.offset for r in records], pa.int64()),
+            pa.array([r.timestamp * 1000 for r in records], pa.int64()).cast(
+                pa.timestamp("us", tz="UTC")
+            ),
+            pa.array([max(r.timestamp_type, 0) for r in records], pa.int32()),
+        ],
+        schema=ARROW_SCHEMA,
+    )
+
+
+def read_range(
+    part: OffsetRange, stall_timeout: float = STALL_TIMEOUT_S
+) -> Iterator[pa.RecordBatch]:
+    """The records of `part` as Arrow batches, exactly offsets [start, end), in order.
+
+    Raises KafkaSourceError if the partition stops yielding records before `end` (records that
+    were planned must not go missing silently).
+    """
+    from kafka import KafkaConsumer, TopicPartition
+
+    tp = TopicPartition(part.topic, part.partition)
+    consumer = KafkaConsumer(
+        bootstrap_servers=part.bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        max_poll_records=MAX_POLL_RECORDS,
+        fetch_max_wait_ms=100,
+    )
+    try:
+        consumer.assign([tp])
+        consumer.seek(tp, part.start)
+        position = part.start
+        last_progress = time.monotonic()
+        while position < part.end:
+            records = consumer.poll(timeout_ms=200).get(tp, [])
+            wanted = [r for r in records if part.start <= r.offset < part.end]
+            if wanted:
+                yield _arrow_batch(wanted)
+            # position() also moves past offsets that hold no record (e.g. transaction markers).
+            new_position = max(consumer.position(tp) or position, position)
+            if new_position > position:
+                position, last_progress = new_position, time.monotonic()
+            elif time.monotonic() - last_progress > stall_timeout:
+                raise KafkaSourceError(
+                    f"{part.topic}[{part.partition}]: stuck at offset {position}, expected records "
+                    f"up to {part.end} (broker {part.bootstrap}); were they deleted by retention?"
+                )
+    finally:
+        consumer.close()
+
+
+# --- the data source ---------------------------------------------------------------------------
+
+
+def _option(options: Any, name: str, default: str | None = None) -> str | None:
+    # Spark passes options case-insensitively; a plain dict (tests, pickles) may not be.
+    for key, value in dict(options).items():
+        if key.lower() == name.lower():
+            return value
+    return default
+
+
+class _Options:
+    """The native Kafka source's option names, read once."""
+
+    def __init__(self, options: Any) -> None:
+        self.bootstrap = _option(options, "kafka.bootstrap.servers")
+        self.topic = _option(options, "subscribe")
+        if not self.bootstrap or not self.topic:
+            raise KafkaSourceError(
+                f"{SOURCE_NAME} needs the options kafka.bootstrap.servers and subscribe (one topic)"
+            )
+        if "," in self.topic:
+            raise KafkaSourceError(f"{SOURCE_NAME} reads one topic, not {self.topic!r}")
+        self.starting = (_option(options, "startingOffsets", "earliest") or "").lower()
+        if self.starting not in ("earliest", "latest"):
+            raise KafkaSourceError(
+                f"startingOffsets must be 'earliest' or 'latest', not {self.starting!r}"
+            )
+        limit = _option(options, "maxOffsetsPerTrigger")
+        self.max_offsets = int(limit) if limit else None
+        if self.max_offsets is not None and self.max_offsets < 1:
+            raise KafkaSourceError(f"maxOffsetsPerTrigger must be >= 1, not {limit!r}")
+
+    def start_positions(self) -> dict[int, int]:
+        if self.starting == "latest":
+            return end_offsets_of(self.bootstrap, self.topic)
+        return beginning_offsets_of(self.bootstrap, self.topic)
+
+    def ranges(self, start: dict[int, int], end: dict[int, int]) -> list[OffsetRange]:
+        return [
+            OffsetRange(self.bootstrap, self.topic, p, start.get(p, 0), end[p])
+            for p in sorted(end)
+            if end[p] > start.get(p, 0)
+        ]
+
+
+class KafkaStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
+    """Micro-batches over Kafka offset ranges, with admission control (maxOffsetsPerTrigger)."""
+
+    def __init__(self, options: Any) -> None:
+        self.opts = _Options(options)
+        self.target: dict[int, int] | None = None  # the end of an availableNow run
+
+    def initialOffset(self) -> dict:
+        return as_offsets(self.opts.topic, self.opts.start_positions())
+
+    def getDefaultReadLimit(self) -> ReadLimit:
+        if self.opts.max_offsets:
+            return ReadMaxRows(self.opts.max_offsets)
+        return ReadAllAvailable()
+
+    def prepareForTriggerAvailableNow(self) -> None:
+        self.target = end_offsets_of(self.opts.bootstrap, self.opts.topic)
+
+    def _available(self) -> dict[int, int]:
+        return (
+            self.target
+            if self.target is not None
+            else end_offsets_of(self.opts.bootstrap, self.opts.topic)
+        )
+
+    def latestOffset(self, start: dict, limit: ReadLimit) -> dict:
+        begin = positions(start, self.opts.topic)
+        # Never move back: a partition's end is at least where the last batch stopped.
+        end = {p: max(o, begin.get(p, 0)) for p, o in self._available().items()}
+        if isinstance(limit, ReadMaxRows):
+            end = cap_offsets(begin, end, limit.max_rows)
+        return as_offsets(self.opts.topic, end)
+
+    def reportLatestOffset(self) -> dict:
+        return as_offsets(self.opts.topic, self._available())
+
+    def partitions(self, start: dict, end: dict) -> list[OffsetRange]:
+        topic = self.opts.topic
+        return self.opts.ranges(positions(start, topic), positions(end, topic))
+
+    def read(self, partition: OffsetRange) -> Iterator[pa.RecordBatch]:  # type: ignore[override]
+        return read_range(partition)
+
+    def commit(self, end: dict) -> None:
+        # Nothing to release: offsets live in Spark's checkpoint, not in a consumer group.
+        return None
+
+
+class KafkaBatchReader(DataSourceReader):
+    """One batch from `startingOffsets` to the end offsets at planning time."""
+
+    def __init__(self, options: Any) -> None:
+        self.opts = _Options(options)
+        ending = (_option(options, "endingOffsets", "latest") or "").lower()
+        if ending != "latest":
+            raise KafkaSourceError(f"{SOURCE_NAME} supports endingOffsets='latest' only")
+
+    def partitions(self) -> list[OffsetRange]:  # type: ignore[override]
+        start = self.opts.start_positions()
+        return self.opts.ranges(start, end_offsets_of(self.opts.bootstrap, self.opts.topic))
+
+    def read(self, partition: OffsetRange) -> Iterator[pa.RecordBatch]:  # type: ignore[override]
+        return read_range(partition)
+
+
+class KafkaDataSource(DataSource):
+    """`spark.readStream.format("fms-kafka")`: Kafka without the connector jar (embedded mode)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return SOURCE_NAME
+
+    def schema(self) -> StructType:
+        return KAFKA_SCHEMA
+
+    def streamReader(self, schema: StructType) -> DataSourceStreamReader:
+        return KafkaStreamReader(self.options)
+
+    def reader(self, schema: StructType) -> DataSourceReader:
+        return KafkaBatchReader(self.options)
+
+
+# --- the one entry point per use ---------------------------------------------------------------
+
+
+def register_source(spark: SparkSession) -> None:
+    """Register `fms-kafka` with `spark` (harmless to repeat)."""
+    spark.dataSource.register(KafkaDataSource)
+
+
+def source_options(
+    topic: str,
+    bootstrap: str,
+    *,
+    starting: str = "earliest",
+    max_offsets_per_trigger: int | None = None,
+) -> dict[str, str]:
+    """The reader options, named as Spark's Kafka source names them (both modes take them)."""
+    options = {
+        "kafka.bootstrap.servers": bootstrap,
+        "subscribe": topic,
+        "startingOffsets": starting,
+    }
+    if max_offsets_per_trigger is not None:
+        options["maxOffsetsPerTrigger"] = str(max_offsets_per_trigger)
+    return options
+
+
+def _format(spark: SparkSession, settings: Settings) -> str:
+    if settings.mode == "stack":
+        return "kafka"  # the connector is on the stack image's classpath
+    register_source(spark)
+    return SOURCE_NAME
+
+
+def read_kafka_stream(
+    spark: SparkSession,
+    topic: str,
+    *,
+    settings: Settings | None = None,
+    bootstrap: str | None = None,
+    starting: str = "earliest",
+    max_offsets_per_trigger: int | None = None,
+) -> DataFrame:
+    """A streaming DataFrame of `topic` with the Kafka source's columns, in either mode.
+
+    `bootstrap` defaults to the settings' broker; `starting` is "earliest" or "latest" (used only
+    when the checkpoint is new); `max_offsets_per_trigger` caps the records of one micro-batch.
+    """
+    settings = settings or load_settings()
+    options = source_options(
+        topic,
+        bootstrap or settings.bootstrap,
+        starting=starting,
+        max_offsets_per_trigger=max_offsets_per_trigger,
+    )
+    return spark.readStream.format(_format(spark, settings)).options(**options).load()
+
+
+def read_kafka_batch(
+    spark: SparkSession,
+    topic: str,
+    *,
+    settings: Settings | None = None,
+    bootstrap: str | None = None,
+    starting: str = "earliest",
+) -> DataFrame:
+    """A batch DataFrame of what `topic` holds now (from `starting` to the end), for notebooks."""
+    settings = settings or load_settings()
+    options = source_options(topic, bootstrap or settings.bootstrap, starting=starting)
+    options["endingOffsets"] = "latest"
+    return spark.read.format(_format(spark, settings)).options(**options).load()
