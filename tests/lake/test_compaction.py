@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -12,7 +13,7 @@ from conftest import make_readings
 from fmslab.lake.compaction import COMPACTED_FROM, compact_zone
 from fmslab.lake.partitions import list_partitions
 from fmslab.lake.records import read_zone, write_records
-from fmslab.lake.storage import Lake
+from fmslab.lake.storage import Lake, LakeError
 
 # Readings cover 13:00-14:59 UTC; at 14:30 with the zones file's 10 min grace, hour 13 is closed
 # (it ended at 14:00) and hour 14 is still open.
@@ -119,3 +120,18 @@ def test_schema_drift_between_files_is_merged_with_nulls(lake: Lake) -> None:
     back = read_zone(lake, "processed")
     assert len(back) == 60 and back["sensor2"].isna().sum() == 30
     assert _files_by_hour(lake) == {"processed/device_id=1/date=2024-01-15/hour=13": 1}
+
+
+def test_a_running_compaction_locks_the_zone(lake: Lake) -> None:
+    _fill(lake, batches=2)
+    lock = "processed/_compaction.lock"
+    assert lake.create_new(lock, datetime.now(UTC).isoformat().encode())
+    listing = sorted(e.path for e in lake.walk("processed"))
+    with pytest.raises(LakeError, match="another compaction"):
+        compact_zone(lake, "processed", now=NOW)
+    assert sorted(e.path for e in lake.walk("processed")) == listing
+    # a lock left by a crashed run two hours ago is broken
+    lake.write_bytes(lock, (datetime.now(UTC) - timedelta(hours=2)).isoformat().encode(), True)
+    results = compact_zone(lake, "processed", now=NOW)
+    assert sum(r.status == "compacted" for r in results) == 3
+    assert not lake.exists(lock)  # released after the run

@@ -106,3 +106,9 @@ def test_pyarrow_writes_and_reads_parquet_through_open(lake: Lake) -> None:
         pd.DataFrame({"a": [1, 2]}).to_parquet(handle)
     with lake.open("t/frame.parquet") as handle:
         assert pd.read_parquet(handle)["a"].tolist() == [1, 2]
+
+
+def test_create_new_is_create_if_absent(lake: Lake) -> None:
+    assert lake.create_new("locks/one.lock", b"first") is True
+    assert lake.create_new("locks/one.lock", b"second") is False
+    assert lake.cat("locks/one.lock") == b"first"

@@ -12,12 +12,18 @@ closed (its end plus a grace period for late readings has passed), its files are
 A crash between 2 and 3 leaves the merged file beside some of its sources; the next run reads the
 merged file's record, deletes those leftovers without merging them again, and so never
 duplicates a row. An open hour is never touched, since a writer may still add to it.
+
+Two compactions of one zone at once could both merge the same files, so a run holds the zone's
+lock file `<zone>/_compaction.lock` (created only if absent; readers skip `_` files). A lock
+older than an hour is taken to be left by a crashed run and is broken.
 """
 
 from __future__ import annotations
 
 import json
 import posixpath
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -30,6 +36,8 @@ from fmslab.lake.storage import Lake, LakeError
 from fmslab.lake.zones import Zone, default_policy
 
 COMPACTED_FROM = b"fmslab.compacted_from"
+LOCK_NAME = "_compaction.lock"
+STALE_LOCK = timedelta(hours=1)
 
 
 @dataclass
@@ -118,6 +126,30 @@ def compact_partition(lake: Lake, pf: PartitionFiles, dry_run: bool = False) -> 
     return result
 
 
+@contextmanager
+def zone_lock(lake: Lake, zone: Zone, stale: timedelta = STALE_LOCK) -> Iterator[None]:
+    """Hold the zone's compaction lock for a `with` block; a clear error if another run has it."""
+    path = f"{zone.name}/{LOCK_NAME}"
+    stamp = datetime.now(UTC)
+    if not lake.create_new(path, stamp.isoformat().encode()):
+        try:
+            since = to_utc(lake.cat_text(path).strip())
+        except LakeError:
+            since = stamp - stale  # unreadable or vanished: treat as stale
+        if stamp - since < stale:
+            raise LakeError(
+                f"another compaction of zone {zone.name} holds {path} since {since:%H:%M:%S} "
+                "UTC; wait for it to finish"
+            )
+        lake.delete(path)  # left by a crashed run
+        if not lake.create_new(path, stamp.isoformat().encode()):
+            raise LakeError(f"another compaction of zone {zone.name} just took {path}")
+    try:
+        yield
+    finally:
+        lake.delete(path)
+
+
 def compact_zone(
     lake: Lake,
     zone: str | Zone,
@@ -132,6 +164,15 @@ def compact_zone(
     spec = zone_of(zone)
     moment = to_utc(now) if now is not None else datetime.now(UTC)
     grace = timedelta(minutes=default_policy().grace_minutes) if grace is None else grace
+    if dry_run or not lake.exists(spec.name):
+        return _compact(lake, spec, moment, grace, dry_run)
+    with zone_lock(lake, spec):
+        return _compact(lake, spec, moment, grace, dry_run)
+
+
+def _compact(
+    lake: Lake, spec: Zone, moment: datetime, grace: timedelta, dry_run: bool
+) -> list[Compaction]:
     results = []
     for pf in list_partitions(lake, spec):
         if not pf.partition.closed(moment, grace):

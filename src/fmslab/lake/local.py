@@ -90,6 +90,20 @@ class LocalLake(Lake):
             size += sum((Path(_dir) / name).stat().st_size for name in names)
         return Usage(size, files, directories)
 
+    def create_new(self, path: str, data: bytes) -> bool:
+        """Create a file only if nothing is at `path` (O_EXCL); False when it already exists."""
+        target = self._local(path)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        except OSError as err:
+            raise LakeError(f"cannot create {clean_path(path)}: {err}") from err
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        return True
+
     def _read(self, path: str) -> bytes:
         local = self._local(path)
         if not local.is_file():

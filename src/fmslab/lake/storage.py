@@ -116,6 +116,13 @@ class Lake(ABC):
     def _upload(self, local: Path, path: str) -> None:
         """Copy a local file to `path` (which does not exist yet), creating its parents."""
 
+    @abstractmethod
+    def create_new(self, path: str, data: bytes) -> bool:
+        """Create a file only if nothing is at `path`, atomically; False when it already exists.
+
+        Two processes racing to create the same path: exactly one gets True (used as a lock).
+        """
+
     def cat(self, path: str) -> bytes:
         """The bytes of a file."""
         return self._read(clean_path(path))

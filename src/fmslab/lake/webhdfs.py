@@ -95,6 +95,19 @@ class HdfsLake(Lake):
             summary = self.client.content(path or ".")
         return Usage(int(summary["length"]), summary["fileCount"], summary["directoryCount"])
 
+    def create_new(self, path: str, data: bytes) -> bool:
+        """Create a file only if nothing is at `path` (CREATE overwrite=false); False if it is."""
+        path = clean_path(path)
+        try:
+            self.client.write(path, data=data, overwrite=False)
+        except HdfsError as err:
+            if err.exception == "FileAlreadyExistsException":
+                return False
+            raise LakeError(f"create {path}: {err}") from err
+        except requests.RequestException as err:
+            raise LakeError(f"create {path}: cannot reach WebHDFS at {self.url} ({err})") from err
+        return True
+
     def _read(self, path: str) -> bytes:
         with self._errors(f"cat {path}"), self.client.read(path) as reader:
             return reader.read()
