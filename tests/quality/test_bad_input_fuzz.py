@@ -6,9 +6,9 @@ import json
 import random
 
 import pandas as pd
-from quality_crafting import reading
 
 from fmslab.quality import check_readings
+from tests.quality.quality_crafting import reading
 
 _ODD_VALUES = [
     None,

@@ -9,10 +9,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
-from quality_crafting import reading  # noqa: E402
 
 from fmslab.quality import check_readings  # noqa: E402
 from fmslab.quality.charts import plot_dimensions, plot_distributions  # noqa: E402
+from tests.quality.quality_crafting import reading  # noqa: E402
 
 
 @pytest.fixture(scope="module")

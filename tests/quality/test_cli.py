@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from quality_crafting import reading
 from typer.testing import CliRunner
 
 from fmslab.cli import app
+from tests.quality.quality_crafting import reading
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:

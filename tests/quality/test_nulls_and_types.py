@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from quality_crafting import DROP, reading, with_field
 
 from fmslab.quality import QualityValidator, check_readings
 from fmslab.quality.rules import QualityRules
+from tests.quality.quality_crafting import DROP, reading, with_field
 
 
 def _one(records, rules=None):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import statistics
 
 import pytest
-from quality_crafting import reading, with_field
 
 from fmslab.quality import check_readings, iqr_bounds
 from fmslab.quality.rules import OutlierRule, QualityRules
+from tests.quality.quality_crafting import reading, with_field
 
 
 def _series(field: str, values: list[float], device: int = 1) -> list[dict]:

@@ -6,11 +6,11 @@ import json
 
 import pandas as pd
 import pytest
-from quality_crafting import reading, stamp
 from rich.console import Console
 
 from fmslab.quality import check_readings
 from fmslab.quality.rules import DIMENSIONS
+from tests.quality.quality_crafting import reading, stamp
 
 # index: what it is                       -> zone        non-null  accurate  time checks
 # 0 device 1 at 0 s, clean                 -> processed   9         9         (first of device 1)

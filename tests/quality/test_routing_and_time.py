@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from quality_crafting import reading, stamp
 
 from fmslab.quality import QualityValidator, check_readings
+from tests.quality.quality_crafting import reading, stamp
 
 
 def test_isfail_goes_to_alerts() -> None:

@@ -7,11 +7,11 @@ from pathlib import Path
 import pydantic
 import pytest
 import yaml
-from quality_crafting import reading
 
 from fmslab.config import data_dir
 from fmslab.quality import check_readings
 from fmslab.quality.rules import QualityRules, load_rules
+from tests.quality.quality_crafting import reading
 
 
 def test_rules_match_the_design(rules: QualityRules) -> None:
@@ -72,8 +72,18 @@ def _write(tmp_path: Path, mutate) -> Path:
         lambda r: r["fields"]["sensor1"].update(null_action="GUESS"),
         lambda r: r["routing"]["zones"].pop("quarantine"),
         lambda r: r.update(unexpected=1),
+        lambda r: r["routing"].update(alert_field="motor1"),
     ],
-    ids=["key-not-reject", "default-missing", "bool-interpolate", "range", "action", "zone", "key"],
+    ids=[
+        "key-not-reject",
+        "default-missing",
+        "bool-interpolate",
+        "range",
+        "action",
+        "zone",
+        "key",
+        "alert",
+    ],
 )
 def test_bad_rule_data_is_refused(tmp_path: Path, mutate) -> None:
     with pytest.raises(pydantic.ValidationError):

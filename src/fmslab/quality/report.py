@@ -6,14 +6,16 @@ Definitions (fractions 0..1; a dimension with nothing to measure is 1.0 with den
   that is not a dropped duplicate; a line that is not a JSON object counts as all fields missing.
   A `-1` sentinel is a null.
 - accuracy = values of the right type and inside their range / non-null values (same records).
-- consistency = readings neither dropped as duplicates nor out of time order for their device /
-  readings with a valid key (processed + alerts + dropped). Passes when the figure reaches its
-  target and duplicates are at most `max_duplicate_ratio` of those readings.
+- consistency = readings neither dropped as duplicates nor out of time order (earlier than the
+  device's previous kept reading) / readings with a valid key (processed + alerts + dropped).
+  Passes when the figure reaches its target and duplicates are at most `max_duplicate_ratio`
+  of those readings.
 - timeliness = readings passing every time check that applies to them / readings to which at
   least one applies (kept readings only). The checks: clock skew |time - collected_at| <= 60 s
   (against `now` when there is no collected_at); delay now - collected_at (or - time) <= 30 s,
-  only when `now` is given; gap to the device's previous reading (collected_at, else time) within
-  interval +/- 2 s. A device's first reading without collected_at and `now` is not checked.
+  only when `now` is given; gap to the device's previous kept reading (collected_at, else time)
+  within interval +/- 2 s, so a reading lost to quarantine shows as a 20 s gap. A device's
+  first reading without collected_at and `now` is not checked.
 - score = weighted mean of the four figures (equal weights by default).
 """
 

@@ -97,6 +97,7 @@ class RoutingRules(_Model):
     """Where records go, how duplicates are recognised, and how long each zone keeps data."""
 
     key: tuple[str, ...] = ("DeviceId", "time")
+    alert_field: str = "isFail"  # a bool field; true routes a valid record to `alerts`
     duplicate_memory_per_device: int = Field(default=100_000, ge=1)
     zones: dict[str, Zone]
 
@@ -140,6 +141,11 @@ class QualityRules(_Model):
         for name in self.routing.key:
             if name not in self.fields or not self.fields[name].key:
                 raise ValueError(f"routing key {name!r} must be a field with key: true")
+        alert = self.fields.get(self.routing.alert_field)
+        if alert is None or alert.type != "bool":
+            raise ValueError(
+                f"routing.alert_field {self.routing.alert_field!r} must be a bool field"
+            )
         types = {self.fields[name].type for name in self.routing.key}
         if types != {"int", "timestamp"}:
             raise ValueError("routing key must be one int (device) and one timestamp field")

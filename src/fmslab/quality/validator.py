@@ -135,9 +135,10 @@ class QualityValidator:
             return out
         collected = _as_time(out.record.get(self.rules.timeliness.collected_at_field))
         self._time_checks(out, device, when, collected, now)
-        if checks.get("isFail") is not None and checks["isFail"].value is True:
+        alert_field = self.rules.routing.alert_field
+        if checks[alert_field].value is True:
             out.zone = "alerts"
-            out.reasons.append("isFail: failure reported")
+            out.reasons.append(f"{alert_field}: failure reported")
         self._commit(device, checks, when, collected)
         return out
 
