@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +57,7 @@ def lake(request: pytest.FixtureRequest, tmp_path: Path) -> Lake:
     return HdfsLake(url, f"/fms-{uuid.uuid4().hex[:8]}")
 
 
-def make_readings(
+def _make_readings(
     start: str = "2024-01-15T13:00:00Z", minutes: int = 120, devices: int = 3, seed: int = 7
 ) -> pd.DataFrame:
     """Readings every minute per device from `start`, with seeded sensor values."""
@@ -78,6 +78,12 @@ def make_readings(
 
 
 @pytest.fixture
+def make_readings() -> Callable[..., pd.DataFrame]:
+    """A factory of seeded readings: make_readings(start, minutes, devices, seed)."""
+    return _make_readings
+
+
+@pytest.fixture
 def readings() -> pd.DataFrame:
     """Two hours (13:00-14:59 UTC, 2024-01-15) of readings from three devices: 360 rows."""
-    return make_readings()
+    return _make_readings()

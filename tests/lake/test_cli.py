@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import typer
-from conftest import make_readings
 from typer.testing import CliRunner
 
 from fmslab.config import load_settings
@@ -21,6 +22,8 @@ from fmslab.lake.records import write_records
 from fmslab.lake.storage import Lake, open_lake
 from fmslab.lake.webhdfs import HdfsLake
 from fmslab.services import fmslab_command
+
+MakeReadings = Callable[..., pd.DataFrame]
 
 app = typer.Typer()
 register(app)
@@ -52,7 +55,7 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Target:
 
 
 @pytest.fixture
-def filled(target: Target) -> Target:
+def filled(target: Target, make_readings: MakeReadings) -> Target:
     for seed in range(3):
         write_records(target.lake, "processed", make_readings(seed=seed, devices=2))
     return target
@@ -142,7 +145,7 @@ def test_bad_input_is_a_clear_error(target: Target) -> None:
 
 
 @pytest.mark.slow  # starts the whole fmslab command in a subprocess
-def test_fmslab_command_has_the_lake_commands(tmp_path: Path) -> None:
+def test_fmslab_command_has_the_lake_commands(tmp_path: Path, make_readings: MakeReadings) -> None:
     lake = LocalLake(tmp_path / "lake")
     write_records(lake, "alerts", make_readings(minutes=5, devices=1))
     cmd = fmslab_command("lake", "ls", "--json", "--lake-dir", str(lake.root))

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import make_readings
 
 from fmslab.lake.compaction import COMPACTED_FROM, compact_zone
 from fmslab.lake.partitions import list_partitions
 from fmslab.lake.records import read_zone, write_records
 from fmslab.lake.storage import Lake, LakeError
 
+MakeReadings = Callable[..., pd.DataFrame]
+
 # Readings cover 13:00-14:59 UTC; at 14:30 with the zones file's 10 min grace, hour 13 is closed
 # (it ended at 14:00) and hour 14 is still open.
 NOW = "2024-01-15T14:30:00Z"
 
 
-def _fill(lake: Lake, batches: int = 4) -> pd.DataFrame:
+def _fill(lake: Lake, make_readings: MakeReadings, batches: int = 4) -> pd.DataFrame:
     frames = [make_readings(seed=seed) for seed in range(batches)]
     for frame in frames:
         write_records(lake, "processed", frame)  # one small file per partition per batch
@@ -37,8 +39,10 @@ def _key(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.mark.slow
-def test_compaction_merges_closed_hours_and_keeps_every_row(lake: Lake) -> None:
-    written = _fill(lake)
+def test_compaction_merges_closed_hours_and_keeps_every_row(
+    lake: Lake, make_readings: MakeReadings
+) -> None:
+    written = _fill(lake, make_readings)
     before = read_zone(lake, "processed")
     assert set(_files_by_hour(lake).values()) == {4}
 
@@ -72,8 +76,8 @@ def test_compaction_merges_closed_hours_and_keeps_every_row(lake: Lake) -> None:
     assert len(read_zone(lake, "processed")) == len(written)
 
 
-def test_dry_run_changes_nothing(lake: Lake) -> None:
-    _fill(lake, batches=3)
+def test_dry_run_changes_nothing(lake: Lake, make_readings: MakeReadings) -> None:
+    _fill(lake, make_readings, batches=3)
     listing = sorted(e.path for e in lake.walk("processed"))
     results = compact_zone(lake, "processed", now=NOW, dry_run=True)
     assert sorted(r.status for r in results) == ["open"] * 3 + ["would-compact"] * 3
@@ -81,8 +85,10 @@ def test_dry_run_changes_nothing(lake: Lake) -> None:
     assert sorted(e.path for e in lake.walk("processed")) == listing
 
 
-def test_interrupted_compaction_is_finished_without_duplicates(lake: Lake) -> None:
-    _fill(lake, batches=3)
+def test_interrupted_compaction_is_finished_without_duplicates(
+    lake: Lake, make_readings: MakeReadings
+) -> None:
+    _fill(lake, make_readings, batches=3)
     rows = len(read_zone(lake, "processed"))
     # Simulate a crash after the merged file was written but before the sources were deleted:
     # merge one partition's files by hand, recording them, and delete only one source.
@@ -110,7 +116,9 @@ def test_interrupted_compaction_is_finished_without_duplicates(lake: Lake) -> No
     assert len(read_zone(lake, "processed")) == rows
 
 
-def test_schema_drift_between_files_is_merged_with_nulls(lake: Lake) -> None:
+def test_schema_drift_between_files_is_merged_with_nulls(
+    lake: Lake, make_readings: MakeReadings
+) -> None:
     old = make_readings(minutes=30, devices=1, seed=1)
     new = make_readings(start="2024-01-15T13:30:00Z", minutes=30, devices=1, seed=2)
     new["sensor2"] = 88.5  # a later batch carries a new column
@@ -122,8 +130,8 @@ def test_schema_drift_between_files_is_merged_with_nulls(lake: Lake) -> None:
     assert _files_by_hour(lake) == {"processed/device_id=1/date=2024-01-15/hour=13": 1}
 
 
-def test_a_running_compaction_locks_the_zone(lake: Lake) -> None:
-    _fill(lake, batches=2)
+def test_a_running_compaction_locks_the_zone(lake: Lake, make_readings: MakeReadings) -> None:
+    _fill(lake, make_readings, batches=2)
     lock = "processed/_compaction.lock"
     assert lake.create_new(lock, datetime.now(UTC).isoformat().encode())
     listing = sorted(e.path for e in lake.walk("processed"))

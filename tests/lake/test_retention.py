@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
-from conftest import make_readings
 
 from fmslab.lake.partitions import list_partitions
 from fmslab.lake.records import read_zone, write_records
 from fmslab.lake.retention import apply_retention, expired_partitions
 from fmslab.lake.storage import Lake
 
+MakeReadings = Callable[..., pd.DataFrame]
 DAYS = ("2024-01-01", "2024-01-10", "2024-02-20")
 
 
-def _fill(lake: Lake, zone: str) -> None:
+def _fill(lake: Lake, zone: str, make_readings: MakeReadings) -> None:
     for day in DAYS:
         write_records(lake, zone, make_readings(start=f"{day}T13:00:00Z", minutes=60, devices=2))
 
@@ -22,8 +24,10 @@ def _dates(lake: Lake, zone: str) -> set[str]:
     return {p.partition.date for p in list_partitions(lake, zone)}
 
 
-def test_dry_run_lists_what_would_go_and_deletes_nothing(lake: Lake) -> None:
-    _fill(lake, "processed")
+def test_dry_run_lists_what_would_go_and_deletes_nothing(
+    lake: Lake, make_readings: MakeReadings
+) -> None:
+    _fill(lake, "processed", make_readings)
     listing = sorted(e.path for e in lake.walk("processed"))
     # processed keeps 365 days: at 2025-01-08 the cutoff is 2024-01-09, so only 2024-01-01 is old
     planned = apply_retention(lake, "processed", now="2025-01-08T00:00:00Z", dry_run=True)
@@ -35,8 +39,8 @@ def test_dry_run_lists_what_would_go_and_deletes_nothing(lake: Lake) -> None:
     assert sorted(e.path for e in lake.walk("processed")) == listing
 
 
-def test_real_run_deletes_only_expired_partitions(lake: Lake) -> None:
-    _fill(lake, "processed")
+def test_real_run_deletes_only_expired_partitions(lake: Lake, make_readings: MakeReadings) -> None:
+    _fill(lake, "processed", make_readings)
     before = read_zone(lake, "processed")
     done = apply_retention(lake, "processed", now="2025-01-08T00:00:00Z")
     assert len(done) == 2 and all(e.deleted for e in done)
@@ -49,7 +53,7 @@ def test_real_run_deletes_only_expired_partitions(lake: Lake) -> None:
     assert len(expired_partitions(lake, "processed", now="2025-01-10T00:00:00Z")) == 2
 
 
-def test_each_zone_uses_its_own_retention(lake: Lake) -> None:
+def test_each_zone_uses_its_own_retention(lake: Lake, make_readings: MakeReadings) -> None:
     for zone in ("quarantine", "alerts", "aggregates"):
         frame = None
         if zone == "aggregates":
@@ -62,7 +66,7 @@ def test_each_zone_uses_its_own_retention(lake: Lake) -> None:
             )
             write_records(lake, zone, frame)
         else:
-            _fill(lake, zone)
+            _fill(lake, zone, make_readings)
     now = "2024-03-01T00:00:00Z"
     # quarantine keeps 30 days: only 2024-02-20 survives; alerts and aggregates keep all three
     assert {e.date for e in expired_partitions(lake, "quarantine", now)} == {
@@ -81,7 +85,7 @@ def test_each_zone_uses_its_own_retention(lake: Lake) -> None:
     ]
 
 
-def test_undated_quarantine_records_are_kept(lake: Lake) -> None:
+def test_undated_quarantine_records_are_kept(lake: Lake, make_readings: MakeReadings) -> None:
     bad = pd.DataFrame({"time": [None], "DeviceId": [1], "reason": ["time missing"]})
     write_records(lake, "quarantine", bad)
     assert apply_retention(lake, "quarantine", now="2099-01-01T00:00:00Z") == []

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import nbclient
 import pytest
-from course_notebooks import CELL_TIMEOUT, LABS, NOTEBOOK_TIMEOUT, ROOT, ids, read
 
 from fmslab.labs import generate, has_solution, stale_labs
+from tests.notebooks.course_notebooks import CELL_TIMEOUT, LABS, NOTEBOOK_TIMEOUT, ROOT, ids, read
 
 pytestmark = pytest.mark.notebook
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import papermill
 import pytest
-from course_notebooks import (
+
+from tests.notebooks.course_notebooks import (
     CELL_TIMEOUT,
     CHAPTERS,
     NOTEBOOK_TIMEOUT,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import papermill
 import pytest
-from course_notebooks import CHAPTERS, LABS, SOLUTIONS, ids, read
+
+from tests.notebooks.course_notebooks import CHAPTERS, LABS, SOLUTIONS, ids, read
 
 pytestmark = pytest.mark.notebook
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sim_checks import FIELDS, is_valid_json, parse_time, well_typed
 
 from fmslab.simulator import load_fault_plan, load_profiles, reading_for, simulate_readings
 from fmslab.simulator.faults import FAULT_KINDS, FaultProfileError, fault_profiles
+from tests.simulator.sim_checks import FIELDS, is_valid_json, parse_time, well_typed
 
 START = "2024-01-15T14:30:00Z"
 DEVICES = 5

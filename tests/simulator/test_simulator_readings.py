@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from sim_checks import FIELDS, TIME_PATTERN, well_typed
 
 from fmslab.config import data_dir
 from fmslab.simulator import load_profiles, reading_for, simulate_readings
 from fmslab.simulator.profiles import VALUE_FIELDS, ProfileError, read_base_profiles
+from tests.simulator.sim_checks import FIELDS, TIME_PATTERN, well_typed
 
 SEED_CONFIG = Path("/work/shared/seed-data/fms_server_config.yaml")
 SAMPLES = 6000  # readings per device for the statistics

@@ -13,11 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sim_checks import FIELDS, parse_time, well_typed
 
 from fmslab.config import data_dir
 from fmslab.services import fmslab_command, wait_until
 from fmslab.simulator import simulate_readings
+from tests.simulator.sim_checks import FIELDS, parse_time, well_typed
 
 StartSimulator = Callable[..., str]
 

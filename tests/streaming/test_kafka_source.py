@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
-from streaming_helpers import RAW_PARTITIONS, RAW_TOPIC, produce_readings
 
 from fmslab.broker.offsets import end_offsets
 from fmslab.streaming.kafka_source import (
@@ -18,6 +17,7 @@ from fmslab.streaming.kafka_source import (
     read_kafka_batch,
     read_kafka_stream,
 )
+from tests.streaming.streaming_helpers import RAW_PARTITIONS, RAW_TOPIC, produce_readings
 
 _names = itertools.count()
 
