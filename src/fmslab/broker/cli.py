@@ -29,6 +29,20 @@ consume_app = typer.Typer(
 )
 
 STATE_DIR = typer.Option(None, "--state-dir", help="Where pid, port and log are recorded.")
+BOOTSTRAP = typer.Option(None, "--bootstrap", help="HOST:PORT (default: from the settings).")
+AS_JSON = typer.Option(False, "--json", help="Print JSON.")
+
+
+def _bootstrap(value: str | None) -> str:
+    try:
+        return require_broker(value or load_settings().bootstrap)
+    except BrokerUnreachable as err:
+        raise _fail(err) from err
+
+
+def _fail(err: Exception) -> typer.Exit:
+    typer.echo(f"error: {err}", err=True)
+    return typer.Exit(1)
 
 
 @broker_app.command("start")
@@ -72,22 +86,6 @@ def status(
         typer.echo(f"broker running on {bootstrap_of(service)} (pid {service.pid})")
     if service is None:
         raise typer.Exit(1)
-
-
-BOOTSTRAP = typer.Option(None, "--bootstrap", help="HOST:PORT (default: from the settings).")
-AS_JSON = typer.Option(False, "--json", help="Print JSON.")
-
-
-def _bootstrap(value: str | None) -> str:
-    try:
-        return require_broker(value or load_settings().bootstrap)
-    except BrokerUnreachable as err:
-        raise _fail(err) from err
-
-
-def _fail(err: Exception) -> typer.Exit:
-    typer.echo(f"error: {err}", err=True)
-    return typer.Exit(1)
 
 
 @topics_app.command("create")
