@@ -176,7 +176,7 @@ def consume_analyze(
 @consume_app.command("filter")
 def consume_filter(
     source: str = typer.Option("fms-raw-data", "--source"),
-    target: str = typer.Option("fms-alerts", "--target"),
+    target: str = typer.Option(..., "--target", help="Topic that receives the kept readings."),
     device: list[int] = typer.Option(None, "--device", help="Keep these DeviceIds (repeat)."),
     min_sensor1: float = typer.Option(None, "--min-sensor1", help="Keep sensor1 >= this."),
     failed: bool = typer.Option(False, "--failed", help="Keep only isFail readings."),
