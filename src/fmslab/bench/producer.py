@@ -149,6 +149,9 @@ class ConfluentSender:
 
     def close(self) -> None:
         self.producer.flush(30)
+        # confluent-kafka's Producer has no close(): dropping the last reference destroys the
+        # handle, so librdkafka does not log disconnects once the broker stops.
+        self.producer = None  # type: ignore[assignment]
 
 
 def make_sender(client: str, bootstrap: str, **overrides: Any) -> Sender:
