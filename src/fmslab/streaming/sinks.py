@@ -1,0 +1,273 @@
+"""Idempotent writes of one micro-batch: lake files named by (query, batch id), Kafka topics.
+
+Exactly once into the lake = replayable offsets + Spark's checkpoint + idempotent writes. Spark
+writes a batch's offset range to the checkpoint before running it and its commit file after
+`foreachBatch` returns; a batch that ran but was not committed (a crash, a stop in between) is run
+again after a restart with the same offsets and the same state version, so it routes the same
+records the same way. Every lake file a batch writes is named after the query's checkpoint and the
+batch id, `part-<query>-b<batch>.snappy.parquet` inside its Hive partition, and is written with
+overwrite (upload under a hidden name, then an atomic rename): a replayed batch replaces its own
+files and never adds a second copy. Aggregates are a per-(device, hour) view recomputed from the
+lake (see `aggregates`), so they converge too.
+
+The Kafka outputs (fms-processed-data, fms-alerts, fms-quality-metrics) are at least once: a
+replayed batch sends its messages again (consumers de-duplicate on reading_id / batch_id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pyspark.sql import DataFrame
+
+from fmslab.lake.layout import PARQUET_SUFFIX, zone_of
+from fmslab.lake.records import _data_columns, _directory, _partition_keys
+from fmslab.lake.storage import Lake, LakeError
+
+READING_ZONES = ("processed", "alerts", "quarantine")
+
+
+def query_token(checkpoint_dir: str | Path) -> str:
+    """A short, stable name for the query that owns a checkpoint (8 hex digits of its path)."""
+    text = str(Path(checkpoint_dir).expanduser().resolve())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def batch_file_name(token: str, batch_id: int, suffix: str = "") -> str:
+    """`part-<query>-b<batch>[-<suffix>].snappy.parquet`: the same name when a batch is replayed."""
+    tail = f"-{suffix}" if suffix else ""
+    return f"part-{token}-b{batch_id:09d}{tail}{PARQUET_SUFFIX}"
+
+
+def write_named(lake: Lake, zone: str, frame: pd.DataFrame, file_name: str) -> list[str]:
+    """Write `frame` into a zone's partitions, one file called `file_name` per partition,
+    replacing a file of that name (an idempotent write). Returns the paths written."""
+    spec = zone_of(zone)
+    if frame.empty:
+        return []
+    # The lake's own partitioning rules (device_id=/date=/hour=, default partition for unkeyed).
+    keys = _partition_keys(frame, spec)
+    written = []
+    for values, index in keys.groupby(list(spec.partition_by), sort=True).groups.items():
+        values = values if isinstance(values, tuple) else (values,)
+        data = _data_columns(frame.loc[index], keys, spec)
+        try:
+            table = pa.Table.from_pandas(data, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
+            raise LakeError(f"zone {spec.name}: cannot store these records: {err}") from err
+        directory = _directory(spec, dict(zip(spec.partition_by, values, strict=True)))
+        path = posixpath.join(directory, file_name)
+        with lake.open(path, "wb", overwrite=True) as handle:
+            pq.write_table(table, handle, compression="snappy")
+        written.append(path)
+    return written
+
+
+# --- one micro-batch -----------------------------------------------------------------------------
+
+STORED_COLUMNS = (
+    "reading_id",
+    "reasons",
+    "time",
+    "DeviceId",
+    "sensor1",
+    "sensor2",
+    "sensor3",
+    "motor1",
+    "motor2",
+    "motor3",
+    "isFail",
+    "collected_at",
+    "kafka_partition",
+    "kafka_offset",
+    "kafka_timestamp",
+    "processed_at",
+    "batch_id",
+)
+PROCESSED_TOPIC = "fms-processed-data"
+ALERTS_TOPIC = "fms-alerts"
+QUALITY_TOPIC = "fms-quality-metrics"
+
+
+def zone_rows(frame: pd.DataFrame, zone: str) -> pd.DataFrame:
+    """The rows of one reading zone with the columns stored there (quarantine keeps `raw`)."""
+    columns = [*STORED_COLUMNS, "raw"] if zone == "quarantine" else list(STORED_COLUMNS)
+    return frame.loc[frame["zone"] == zone, columns].reset_index(drop=True)
+
+
+def report_row(report: Any, frame: pd.DataFrame, batch_id: int, token: str) -> pd.DataFrame:
+    """One quality-zone row: the batch's four dimensions, score and counts.
+
+    `window_start` / `window_end` are the first and last Kafka timestamps of the batch (not the
+    wall clock), so a replayed batch lands in the same partition under the same name."""
+    stamps = pd.to_datetime(frame["kafka_timestamp"], utc=True)
+    row: dict[str, Any] = {
+        "query": token,
+        "batch_id": batch_id,
+        "window_start": stamps.min(),
+        "window_end": stamps.max(),
+        "processed_at": pd.Timestamp.now(tz="UTC"),
+        "records": report.records,
+        "score": report.score,
+        "passed": report.passed,
+        "alert": report.alert,
+    }
+    for name, dim in report.dimensions.items():
+        row[name] = dim.value
+        row[f"{name}_passed"] = dim.passed
+    for zone, count in report.zone_counts.items():
+        row[f"{zone}_count"] = count
+    for name in ("duplicates", "malformed", "out_of_order"):
+        row[name] = report.extra.get(name, 0)
+    row["report_json"] = json.dumps(report.to_dict(), default=str)
+    return pd.DataFrame([row])
+
+
+def alert_events(frame: pd.DataFrame, report: Any, batch_id: int) -> list[dict[str, Any]]:
+    """Alert events of a batch: every failure reading (HIGH), and a low quality score."""
+    events = []
+    for row in zone_rows(frame, "alerts").itertuples(index=False):
+        events.append(
+            {
+                "type": "device_failure",
+                "severity": "HIGH",
+                "DeviceId": int(row.DeviceId),
+                "time": _iso(row.time),
+                "reading_id": row.reading_id,
+                "reasons": list(row.reasons),
+                "batch_id": batch_id,
+            }
+        )
+    if report.alert:
+        events.append(
+            {
+                "type": "quality_score",
+                "severity": "WARNING",
+                "score": report.score,
+                "threshold": report.alert_below,
+                "batch_id": batch_id,
+            }
+        )
+    return events
+
+
+def _iso(value: Any) -> str | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z")
+
+
+def reading_message(row: Any) -> dict[str, Any]:
+    """A processed reading as the JSON sent to fms-processed-data."""
+    message = {name: getattr(row, name) for name in STORED_COLUMNS if name != "batch_id"}
+    for name in ("time", "collected_at", "kafka_timestamp", "processed_at"):
+        message[name] = _iso(message[name])
+    message["reasons"] = list(message["reasons"])
+    for name, value in message.items():
+        if value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            message[name] = None
+        elif hasattr(value, "item"):  # numpy scalars -> Python
+            message[name] = value.item()
+    return message
+
+
+@dataclass
+class BatchStats:
+    """What the sink has written since it started (driver side)."""
+
+    batches: int = 0
+    records: int = 0
+    zones: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ZONE_COUNTS, 0))
+    files: int = 0
+    last_report: dict[str, Any] | None = None
+
+
+ZONE_COUNTS = ("processed", "alerts", "quarantine", "dropped")
+
+
+class BatchWriter:
+    """The `foreachBatch` function: lake zones, aggregates, quality report, Kafka topics."""
+
+    def __init__(
+        self,
+        lake: Lake,
+        token: str,
+        *,
+        bootstrap: str | None = None,
+        rules: Any = None,
+    ) -> None:
+        from fmslab.quality.rules import load_rules
+
+        self.lake = lake
+        self.token = token
+        self.bootstrap = bootstrap
+        self.rules = rules or load_rules()
+        self.stats = BatchStats()
+        self._producer: Any = None
+
+    def __call__(self, batch: DataFrame, batch_id: int) -> None:
+        # One collect: every use below reads this frame, so the stateful operator runs once.
+        frame = batch.toPandas()
+        if frame.empty:
+            return
+        self.write(frame, batch_id)
+
+    def write(self, frame: pd.DataFrame, batch_id: int) -> None:
+        """Write one routed micro-batch everywhere it goes."""
+        from fmslab.streaming.aggregates import device_hours, refresh_aggregates
+        from fmslab.streaming.processing import batch_report
+
+        frame = frame.assign(batch_id=batch_id)
+        name = batch_file_name(self.token, batch_id)
+        files = 0
+        for zone in READING_ZONES:
+            files += len(write_named(self.lake, zone, zone_rows(frame, zone), name))
+        accepted = frame[frame["zone"].isin(("processed", "alerts"))]
+        files += len(refresh_aggregates(self.lake, device_hours(accepted)))
+        report = batch_report(frame, self.rules)
+        files += len(
+            write_named(self.lake, "quality", report_row(report, frame, batch_id, self.token), name)
+        )
+        if self.bootstrap:
+            self._publish(frame, report, batch_id)
+        self._count(frame, report, files)
+
+    def _publish(self, frame: pd.DataFrame, report: Any, batch_id: int) -> None:
+        from fmslab.broker.clients import make_producer
+
+        if self._producer is None:
+            self._producer = make_producer(self.bootstrap)
+        producer = self._producer
+        for row in zone_rows(frame, "processed").itertuples(index=False):
+            producer.send(PROCESSED_TOPIC, key=int(row.DeviceId), value=reading_message(row))
+        for event in alert_events(frame, report, batch_id):
+            producer.send(ALERTS_TOPIC, key=event.get("DeviceId"), value=event)
+        message = {"query": self.token, "batch_id": batch_id, **report.to_dict()}
+        producer.send(
+            QUALITY_TOPIC, key=self.token, value=json.loads(json.dumps(message, default=str))
+        )
+        producer.flush()
+
+    def _count(self, frame: pd.DataFrame, report: Any, files: int) -> None:
+        self.stats.batches += 1
+        self.stats.records += len(frame)
+        for zone, count in report.zone_counts.items():
+            self.stats.zones[zone] = self.stats.zones.get(zone, 0) + count
+        self.stats.files += files
+        self.stats.last_report = report.to_dict()
+
+    def close(self) -> None:
+        """Flush and close the Kafka producer, if one was made."""
+        if self._producer is not None:
+            self._producer.flush()
+            self._producer.close()
+            self._producer = None
