@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -97,10 +99,6 @@ def test_interrupted_compaction_is_finished_without_duplicates(
     for entry in part.files:
         with lake.open(entry.path) as handle:
             tables.append(pq.read_table(handle))
-    import json
-
-    import pyarrow as pa
-
     merged = pa.concat_tables(tables)
     names = sorted(e.name for e in part.files)
     merged = merged.replace_schema_metadata({COMPACTED_FROM: json.dumps(names).encode()})

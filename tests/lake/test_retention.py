@@ -85,7 +85,7 @@ def test_each_zone_uses_its_own_retention(lake: Lake, make_readings: MakeReading
     ]
 
 
-def test_undated_quarantine_records_are_kept(lake: Lake, make_readings: MakeReadings) -> None:
+def test_undated_quarantine_records_are_kept(lake: Lake) -> None:
     bad = pd.DataFrame({"time": [None], "DeviceId": [1], "reason": ["time missing"]})
     write_records(lake, "quarantine", bad)
     assert apply_retention(lake, "quarantine", now="2099-01-01T00:00:00Z") == []
