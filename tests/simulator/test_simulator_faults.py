@@ -24,6 +24,10 @@ def run(faults: str, seed: int = 21) -> list[list[Any]]:
     return [flat[d::DEVICES] for d in range(DEVICES)]
 
 
+def _minutes_and_a_half_interval(offset: timedelta) -> bool:
+    return (offset - INTERVAL / 2) % timedelta(minutes=1) == timedelta(0)
+
+
 def classify(payload: Any, previous: Any, slot: int, clean: dict[str, Any]) -> set[str]:
     """The faults visible in one payload, judged from the outside."""
     if isinstance(payload, str):
@@ -39,7 +43,7 @@ def classify(payload: Any, previous: Any, slot: int, clean: dict[str, Any]) -> s
         offset = parse_time(payload["time"]) - parse_time(clean["time"])
         if offset <= -2 * INTERVAL and offset > -timedelta(minutes=1):
             kinds.add("disorder")
-        elif abs(offset) >= timedelta(minutes=2) and offset % timedelta(minutes=1) == timedelta(0):
+        elif abs(offset) >= timedelta(minutes=2) and _minutes_and_a_half_interval(abs(offset)):
             kinds.add("skew")
         elif offset:
             kinds.add("bad-time")

@@ -85,15 +85,19 @@ def types(reading: dict[str, Any], rng: Draws, timing: SlotTiming) -> dict:
 
 
 def disorder(reading: dict[str, Any], rng: Draws, timing: SlotTiming) -> dict:
-    """A time 2 to 4 intervals before the slot's: older than the previous reading."""
-    back = rng.integer(2, 4) * timing.interval_ms
+    """A time 2.5 to 4.5 intervals before the slot's: older than the previous reading.
+
+    Off the slot grid by half an interval, so it is a late reading, not a copy of an earlier key.
+    """
+    back = rng.integer(2, 4) * timing.interval_ms + timing.interval_ms // 2
     return dict(reading, time=format_time(timing.ms - back, millis=timing.millis))
 
 
 def skew(reading: dict[str, Any], rng: Draws, timing: SlotTiming) -> dict:
-    """The time shifted by whole minutes, forwards or backwards."""
+    """The time shifted by whole minutes and half an interval (off the slot grid), either way."""
     low, high = timing.skew_minutes
-    shift = rng.integer(low, high) * 60_000 * (1 if rng.random() < 0.5 else -1)
+    size = rng.integer(low, high) * 60_000 + timing.interval_ms // 2
+    shift = size * (1 if rng.random() < 0.5 else -1)
     return dict(reading, time=format_time(timing.ms + shift, millis=timing.millis))
 
 
