@@ -28,7 +28,7 @@ class CollectorConfig(BaseModel):
     retry_after_max: float = Field(30.0, ge=0, description="cap on an honoured Retry-After")
     breaker_threshold: int = Field(3, ge=1, description="failed polls in a row that open it")
     breaker_cooldown: float = Field(30.0, ge=0, description="seconds open before a trial poll")
-    max_connections: int = Field(256, ge=1)
+    max_connections: int = Field(16, ge=1, description="HTTP requests in flight at most")
     spool_dir: Path = Path(".fmslab/collector/spool")
     archive_dir: Path = Path("lake/landing")
     quarantine_file: Path = Path(".fmslab/collector/quarantine.jsonl")

@@ -11,6 +11,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from fmslab.collector.config import CollectorConfig
+from fmslab.collector.http import ClientPool
 
 
 class PollError(Exception):
@@ -104,7 +105,7 @@ class Poller:
         """The reading URL of a device."""
         return f"{self.config.api_url.rstrip('/')}/{device}/"
 
-    async def fetch(self, client: httpx.AsyncClient, device: int) -> bytes:
+    async def fetch(self, pool: ClientPool, device: int) -> bytes:
         """The device's payload, retried on transient errors; raises the last `PollError`."""
         url = self.url(device)
 
@@ -121,7 +122,8 @@ class Poller:
         async for attempt in retrying:
             with attempt:
                 try:
-                    return await get_once(client, url, self.config.retry_after_max)
+                    async with pool.client() as client:
+                        return await get_once(client, url, self.config.retry_after_max)
                 except PollError as exc:
                     self.on_error(device, exc.kind)
                     raise
