@@ -141,3 +141,21 @@ def test_a_running_compaction_locks_the_zone(lake: Lake, make_readings: MakeRead
     results = compact_zone(lake, "processed", now=NOW)
     assert sum(r.status == "compacted" for r in results) == 3
     assert not lake.exists(lock)  # released after the run
+
+
+def test_a_batch_replayed_after_compaction_is_not_counted_twice(
+    lake: Lake, make_readings: MakeReadings
+) -> None:
+    batches = {f"part-q-b{n:09d}.snappy.parquet": make_readings(seed=n) for n in range(3)}
+    for name, frame in batches.items():
+        write_records(lake, "processed", frame, file_name=name)
+    rows = len(read_zone(lake, "processed"))
+    compact_zone(lake, "processed", now="2024-01-16T00:00:00Z")
+    compact_zone(lake, "processed", now="2024-01-16T00:00:00Z")  # nothing left to merge
+    # the pipeline restarts and replays batch 1 (same offsets, same rows, same file name)
+    name = "part-q-b000000001.snappy.parquet"
+    write_records(lake, "processed", batches[name], file_name=name)
+    assert len(read_zone(lake, "processed")) == rows + len(batches[name])
+    results = compact_zone(lake, "processed", now="2024-01-16T00:00:00Z")
+    assert all(r.leftovers_removed and r.files_after == 1 for r in results)
+    assert len(read_zone(lake, "processed")) == rows

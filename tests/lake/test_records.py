@@ -112,11 +112,17 @@ def test_missing_columns_and_unstorable_values_are_clear_errors(lake: Lake) -> N
         write_records(lake, "processed", pd.DataFrame({"DeviceId": [1]}))
     with pytest.raises(LakeError, match="no device id column"):
         write_records(lake, "processed", pd.DataFrame({"time": ["2024-01-15T13:00:00Z"]}))
+    # device 1 is fine, device 2 cannot be stored: nothing at all is written
     mixed = pd.DataFrame(
-        {"time": ["2024-01-15T13:00:00Z"] * 2, "DeviceId": [1, 1], "sensor1": [1.5, "abc"]}
+        {
+            "time": ["2024-01-15T13:00:00Z"] * 3,
+            "DeviceId": [1, 2, 2],
+            "sensor1": [1.5, 2.5, "abc"],
+        }
     )
     with pytest.raises(LakeError, match="Parquet"):
         write_records(lake, "quarantine", mixed)
+    assert list_partitions(lake, "quarantine") == []
     assert write_records(lake, "processed", pd.DataFrame()) == []
 
 
@@ -131,3 +137,18 @@ def test_spark_written_partitions_and_bookkeeping_files(lake: Lake) -> None:
     back = read_zone(lake, "processed")
     assert back[["DeviceId", "hour", "date"]].values.tolist() == [[1, 7, "2024-01-15"]]
     assert [p.directory for p in list_partitions(lake, "processed")] == [directory]
+
+
+def test_named_batches_are_idempotent(lake: Lake, readings: pd.DataFrame) -> None:
+    first = write_records(
+        lake, "processed", readings, file_name="part-q1-b000000007.snappy.parquet"
+    )
+    again = write_records(
+        lake, "processed", readings, file_name="part-q1-b000000007.snappy.parquet"
+    )
+    assert first == again and all(p.endswith("/part-q1-b000000007.snappy.parquet") for p in first)
+    assert len(read_zone(lake, "processed")) == len(readings)  # replaced, not added
+    assert {len(p.files) for p in list_partitions(lake, "processed")} == {1}
+    for bad in ("../x.parquet", "_hidden.parquet", "data.csv"):
+        with pytest.raises(LakeError, match="file_name"):
+            write_records(lake, "processed", readings, file_name=bad)

@@ -11,7 +11,9 @@ closed (its end plus a grace period for late readings has passed), its files are
 
 A crash between 2 and 3 leaves the merged file beside some of its sources; the next run reads the
 merged file's record, deletes those leftovers without merging them again, and so never
-duplicates a row. An open hour is never touched, since a writer may still add to it.
+duplicates a row. The same record catches a streaming batch replayed after its files were
+merged (write_records with the batch's file_name): the replayed file is dropped as a leftover.
+An open hour is never touched, since a writer may still add to it.
 
 Two compactions of one zone at once could both merge the same files, so a run holds the zone's
 lock file `<zone>/_compaction.lock` (created only if absent; readers skip `_` files). A lock
@@ -111,7 +113,10 @@ def compact_partition(lake: Lake, pf: PartitionFiles, dry_run: bool = False) -> 
     result.bytes_after = size
     if len(live) <= 1:
         return result
-    merged = _merge(list(live.values()), zone, sorted(posixpath.basename(p) for p in live))
+    # The lineage carries forward: a file merged twice is still recognised if it reappears.
+    lineage = {posixpath.basename(p) for p in live}
+    lineage.update(name for table in live.values() for name in _replaced_by(table))
+    merged = _merge(list(live.values()), zone, sorted(lineage))
     target = posixpath.join(pf.directory, new_file_name())
     with lake.open(target, "wb") as handle:
         pq.write_table(merged, handle, compression="snappy")

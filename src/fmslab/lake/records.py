@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from fmslab.lake.layout import DEFAULT_PARTITION, new_file_name, zone_of
+from fmslab.lake.layout import DEFAULT_PARTITION, is_data_file, new_file_name, zone_of
 from fmslab.lake.partitions import PartitionFiles, list_partitions
 from fmslab.lake.storage import Lake, LakeError
 from fmslab.lake.zones import Zone
@@ -78,30 +78,44 @@ def _directory(zone: Zone, values: dict[str, str]) -> str:
     return "/".join([zone.name, *(f"{key}={values[key]}" for key in zone.partition_by)])
 
 
-def write_records(lake: Lake, zone: str | Zone, frame: pd.DataFrame) -> list[str]:
-    """Write a frame into a zone: one new part-<uuid>.snappy.parquet per partition it touches.
-
-    Rows are partitioned by device (where the zone has device partitions), UTC date and hour of
-    the `time` (or `window_start`) column. Returns the paths written, in partition order.
-    """
-    spec = zone_of(zone)
-    if frame.empty:
-        return []
+def _tables(frame: pd.DataFrame, spec: Zone) -> list[tuple[str, pa.Table]]:
+    """(partition directory, Arrow table) per partition; raises before anything is written."""
     keys = _partition_keys(frame, spec)
-    written = []
+    tables = []
     for values, index in keys.groupby(list(spec.partition_by), sort=True).groups.items():
         values = values if isinstance(values, tuple) else (values,)
-        group = frame.loc[index]
-        data = _data_columns(group, keys, spec)
+        data = _data_columns(frame.loc[index], keys, spec)
         try:
             table = pa.Table.from_pandas(data, preserve_index=False)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
             message = f"zone {spec.name}: cannot store these records as Parquet: {err}"
             raise LakeError(message) from err
-        path = posixpath.join(
-            _directory(spec, dict(zip(spec.partition_by, values, strict=True))), new_file_name()
-        )
-        with lake.open(path, "wb") as handle:
+        tables.append((_directory(spec, dict(zip(spec.partition_by, values, strict=True))), table))
+    return tables
+
+
+def write_records(
+    lake: Lake, zone: str | Zone, frame: pd.DataFrame, file_name: str | None = None
+) -> list[str]:
+    """Write a frame into a zone: one new part-<uuid>.snappy.parquet per partition it touches.
+
+    Rows are partitioned by device (where the zone has device partitions), UTC date and hour of
+    the `time` (or `window_start`) column. Returns the paths written, in partition order.
+
+    `file_name` (e.g. one per streaming micro-batch) replaces the uuid name and makes the write
+    idempotent: writing the same batch again replaces its files instead of adding copies, and
+    once compaction has merged them, a replayed file is recognised and dropped by the next
+    compaction (see fmslab.lake.compaction).
+    """
+    spec = zone_of(zone)
+    if frame.empty:
+        return []
+    if file_name is not None and (not is_data_file(file_name) or "/" in file_name):
+        raise LakeError(f"file_name must be a plain visible *.parquet name, not {file_name!r}")
+    written = []
+    for directory, table in _tables(frame, spec):
+        path = posixpath.join(directory, file_name or new_file_name())
+        with lake.open(path, "wb", overwrite=file_name is not None) as handle:
             pq.write_table(table, handle, compression="snappy")
         written.append(path)
     return written
