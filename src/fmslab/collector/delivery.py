@@ -59,6 +59,9 @@ def default_producer_factory(config: CollectorConfig) -> ProducerFactory:
         "max_block_ms": 5000,
         "bootstrap_timeout_ms": 2000,
         "reconnect_backoff_max_ms": 1000,
+        # A restarted embedded broker has no topics; auto-creating one would give it the wrong
+        # partition count, so the collector re-creates it from the course definitions instead.
+        "allow_auto_create_topics": False,
         **config.producer_overrides,
     }
     return lambda: make_producer(config.bootstrap, **options)
