@@ -98,6 +98,18 @@ ALERTS_TOPIC = "fms-alerts"
 QUALITY_TOPIC = "fms-quality-metrics"
 
 
+TIME_COLUMNS = ("time", "collected_at", "kafka_timestamp", "processed_at")
+
+
+def utc_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """Timestamps as timezone-aware UTC (`toPandas` gives naive values in the session's UTC)."""
+    frame = frame.copy()
+    for name in TIME_COLUMNS:
+        if name in frame.columns:
+            frame[name] = pd.to_datetime(frame[name], utc=True)
+    return frame
+
+
 def zone_rows(frame: pd.DataFrame, zone: str) -> pd.DataFrame:
     """The rows of one reading zone with the columns stored there (quarantine keeps `raw`)."""
     columns = [*STORED_COLUMNS, "raw"] if zone == "quarantine" else list(STORED_COLUMNS)
@@ -226,7 +238,7 @@ class BatchWriter:
         from fmslab.streaming.aggregates import device_hours, refresh_aggregates
         from fmslab.streaming.processing import batch_report
 
-        frame = frame.assign(batch_id=batch_id)
+        frame = utc_times(frame).assign(batch_id=batch_id)
         name = batch_file_name(self.token, batch_id)
         files = 0
         for zone in READING_ZONES:
