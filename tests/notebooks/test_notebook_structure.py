@@ -79,3 +79,13 @@ def test_solutions_hold_3_to_6_exercises_each_followed_by_a_check(path: Path):
         check = code[i + 1].source
         assert "assert" in check and "Correct!" in check, f"exercise cell {i} has no check cell"
     assert all(not c.outputs for c in code), "solutions are stored without outputs"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=ids(CHAPTERS))
+def test_no_chapter_cell_relies_on_a_trailing_semicolon(path: Path):
+    # nbval runs cells without history, so IPython does not suppress a value ended with `;`:
+    # the stored and the re-run outputs would differ. Assign the figure instead.
+    for cell in read(path).cells:
+        lines = [line for line in cell.source.splitlines() if line.strip()]
+        if cell.cell_type == "code" and lines:
+            assert not lines[-1].rstrip().endswith(";"), lines[-1]
