@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import configparser
 import re
 from pathlib import Path
 
 import papermill
 import pytest
 
-from tests.notebooks.course_notebooks import CHAPTERS, LABS, SOLUTIONS, ids, read
+from tests.notebooks.course_notebooks import CHAPTERS, LABS, SANITIZE, SOLUTIONS, ids, read
 
 pytestmark = pytest.mark.notebook
 
@@ -89,3 +90,11 @@ def test_no_chapter_cell_relies_on_a_trailing_semicolon(path: Path):
         lines = [line for line in cell.source.splitlines() if line.strip()]
         if cell.cell_type == "code" and lines:
             assert not lines[-1].rstrip().endswith(";"), lines[-1]
+
+
+def test_sanitize_file_masks_only_timestamps_durations_ports_and_paths():
+    config = configparser.ConfigParser()
+    config.read(SANITIZE)
+    assert set(config.sections()) == {"timestamps", "durations", "ports", "absolute-paths"}
+    for section in config.sections():
+        assert set(config[section]) == {"regex", "replace"}
