@@ -12,10 +12,12 @@ from pyspark.sql.streaming import StreamingQuery
 from fmslab.broker.offsets import end_offsets
 from fmslab.streaming.kafka_source import (
     KafkaSourceError,
+    OffsetRange,
     _Options,
     cap_offsets,
     read_kafka_batch,
     read_kafka_stream,
+    read_range,
 )
 from tests.streaming.streaming_helpers import RAW_PARTITIONS, RAW_TOPIC, produce_readings
 
@@ -72,15 +74,15 @@ def offsets_by_partition(rows: DataFrame) -> dict[int, list[int]]:
 def test_stream_reads_exactly_what_was_produced(
     spark: SparkSession, broker: str, tmp_path: Path
 ) -> None:
-    produce_readings(broker, 1500)
+    produce_readings(broker, 600)
     ends = end_offsets(broker, RAW_TOPIC)
-    assert sum(ends.values()) == 1500
+    assert sum(ends.values()) == 600
 
     stream = read_kafka_stream(spark, RAW_TOPIC, bootstrap=broker)
     _, rows = run_to_memory(stream, tmp_path / "checkpoint")
 
     assert {f.name: f.dataType.simpleString() for f in rows.schema.fields} == EXPECTED_TYPES
-    assert rows.count() == 1500
+    assert rows.count() == 600
     by_partition = offsets_by_partition(rows)
     assert sorted(by_partition) == list(range(RAW_PARTITIONS))
     for partition, offsets in by_partition.items():
@@ -97,14 +99,14 @@ def test_stream_reads_exactly_what_was_produced(
 def test_max_offsets_per_trigger_splits_the_backlog(
     spark: SparkSession, broker: str, tmp_path: Path
 ) -> None:
-    produce_readings(broker, 1000)
-    stream = read_kafka_stream(spark, RAW_TOPIC, bootstrap=broker, max_offsets_per_trigger=300)
+    produce_readings(broker, 500)
+    stream = read_kafka_stream(spark, RAW_TOPIC, bootstrap=broker, max_offsets_per_trigger=150)
     query, rows = run_to_memory(stream, tmp_path / "checkpoint")
 
     sizes = [p["numInputRows"] for p in query.recentProgress if p["numInputRows"]]
-    assert sizes == [300, 300, 300, 100]
-    assert rows.count() == 1000
-    assert rows.select("partition", "offset").distinct().count() == 1000
+    assert sizes == [150, 150, 150, 50]
+    assert rows.count() == 500
+    assert rows.select("partition", "offset").distinct().count() == 500
 
 
 @pytest.mark.slow
@@ -189,3 +191,19 @@ def test_options_are_checked_before_anything_runs() -> None:
         _Options({"kafka.bootstrap.servers": "x:1", "subscribe": "t", "startingOffsets": "now"})
     with pytest.raises(KafkaSourceError, match="maxOffsetsPerTrigger"):
         _Options({"kafka.bootstrap.servers": "x:1", "subscribe": "t", "maxOffsetsPerTrigger": "0"})
+
+
+def test_records_that_are_not_there_fail_loudly(broker: str) -> None:
+    produce_readings(broker, 10)  # 2 per partition
+    part = OffsetRange(broker, RAW_TOPIC, 0, 0, 5)
+    with pytest.raises(KafkaSourceError, match="stuck at offset 2, expected records up to 5"):
+        for _ in read_range(part, stall_timeout=1.0):
+            pass
+
+
+def test_a_range_is_read_exactly(broker: str) -> None:
+    produce_readings(broker, 50)  # 10 per partition
+    batches = list(read_range(OffsetRange(broker, RAW_TOPIC, 3, 4, 7)))
+    offsets = [o for batch in batches for o in batch.column("offset").to_pylist()]
+    assert offsets == [4, 5, 6]
+    assert set(batches[0].column("partition").to_pylist()) == {3}

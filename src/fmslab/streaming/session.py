@@ -138,8 +138,8 @@ def spark_conf(
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.showConsoleProgress": "false",
         "spark.ui.enabled": "true" if ui_port else "false",
+        # Only the driver: in local mode it is the executor too; stack executors log on their host.
         "spark.driver.extraJavaOptions": f"{java_options} -Duser.timezone=UTC",
-        "spark.executor.extraJavaOptions": f"{java_options} -Duser.timezone=UTC",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
     }
     if ui_port:
