@@ -8,10 +8,14 @@ the landing archive and the spool, so "lost" is measured, not assumed.
 from __future__ import annotations
 
 import contextlib
+import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from fmslab.broker.embedded import embedded_broker
 from fmslab.broker.offsets import OffsetsError, end_offsets
@@ -28,7 +32,7 @@ def _topic_total(bootstrap: str, topic: str) -> int:
 
 
 @contextlib.contextmanager
-def _simulator(devices: int, interval: float, seed: int, state: Path) -> Iterator[str]:
+def _simulator(devices: int, interval: float, seed: int, state: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = fmslab_command(
@@ -41,8 +45,10 @@ def _simulator(devices: int, interval: float, seed: int, state: Path) -> Iterato
         "--faults", "none",
         "--log-dir", str(state / "api-log"),
     )  # fmt: skip
-    with running("bench-api", cmd, state_dir=state, port=port, ready=http_ok(f"{url}/healthz")):
-        yield url
+    with running(
+        "bench-api", cmd, state_dir=state, port=port, ready=http_ok(f"{url}/healthz")
+    ) as service:
+        yield url, service.pid
 
 
 @contextlib.contextmanager
@@ -71,13 +77,14 @@ def run_collector_bench(
 
     Keys: devices, interval_s, duration_s, target_per_s, polls, collected, produced,
     readings_per_s, poll_to_ack_ms {p50, p95, max}, on_topic, archived, spool_depth, quarantined,
-    errors, lost (archived readings neither on the topic nor in the spool).
+    errors, lost (archived readings neither on the topic nor in the spool), cpu_ms_per_reading
+    {collector, simulator} and the machine's load average (the figures depend on what else runs).
     """
     with contextlib.ExitStack() as stack:
         root = work_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fms-")))
         state = root / "state"
         state.mkdir(parents=True, exist_ok=True)
-        api_url = stack.enter_context(_simulator(devices, interval, seed, state))
+        api_url, api_pid = stack.enter_context(_simulator(devices, interval, seed, state))
         broker = stack.enter_context(_broker(bootstrap, state))
         config = CollectorConfig(
             api_url=api_url,
@@ -91,7 +98,13 @@ def run_collector_bench(
             quarantine_file=root / "quarantine.jsonl",
         )
         before = _topic_total(broker, config.topic)
-        stats = Collector(config).run(duration)
+        collector = Collector(config)
+        collector.start()
+        api_cpu, own_cpu = _cpu_seconds(api_pid), time.process_time()
+        stats = collector.run(duration)
+        # CPU per reading shows the capacity on an idle machine, whatever else runs now.
+        own_cpu, api_cpu = time.process_time() - own_cpu, _cpu_seconds(api_pid) - api_cpu
+        collector.close()
         on_topic = _topic_total(broker, config.topic) - before
         archived = sum(1 for _ in iter_archive(config.archive_dir))
     latency = stats.latency_summary()
@@ -111,4 +124,18 @@ def run_collector_bench(
         "quarantined": stats.quarantined,
         "errors": dict(stats.errors),
         "lost": archived - on_topic - stats.spool_depth,
+        "cpu_ms_per_reading": {
+            "collector": _per(own_cpu, stats.collected),
+            "simulator": _per(api_cpu, stats.collected),
+        },
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
+
+
+def _cpu_seconds(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
+def _per(cpu_seconds: float, readings: int) -> float | None:
+    return round(cpu_seconds * 1000 / readings, 3) if readings else None

@@ -157,7 +157,7 @@ class Collector:
         return readings
 
     def _client(self) -> ClientPool:
-        return ClientPool(self.config.max_connections, self.config.timeout)
+        return ClientPool(self.config.api_url, self.config.max_connections, self.config.timeout)
 
     async def _poll_all_once(self) -> list[dict[str, Any]]:
         async with self._client() as client:
@@ -223,16 +223,17 @@ class Collector:
             self.stats.skipped_open += 1
             return None
         self.metrics.set_circuit(device, breaker.state)
-        self.stats.polls += 1
         polled_at = time.monotonic()
         try:
             body = await self.poller.fetch(client, device)
         except PollError as exc:
+            self.stats.polls += 1
             if exc.retry_after is not None:
                 self._not_before[device] = asyncio.get_running_loop().time() + exc.retry_after
             breaker.record_failure()
             self.metrics.set_circuit(device, breaker.state)
             return None
+        self.stats.polls += 1
         breaker.record_success()
         self.metrics.set_circuit(device, breaker.state)
         return self._accept(device, body, polled_at)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from fmslab.config import Settings, load_settings
 
@@ -37,6 +38,14 @@ class CollectorConfig(BaseModel):
     delivery_timeout: float = Field(10.0, gt=0, description="seconds until a send counts failed")
     seed: int = 42
     producer_overrides: dict[str, object] = Field(default_factory=dict)
+
+    @field_validator("api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be http(s)://HOST[:PORT][/PATH], not {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _backoff_order(self) -> CollectorConfig:

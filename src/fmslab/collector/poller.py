@@ -7,11 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from fmslab.collector.config import CollectorConfig
-from fmslab.collector.http import ClientPool
+from fmslab.collector.http import ClientPool, HttpError, HttpResponse
 
 
 class PollError(Exception):
@@ -58,31 +57,29 @@ class BackoffWait:
         return delay
 
 
-def _classify(response: httpx.Response, retry_after_cap: float) -> PollError | None:
-    status = response.status_code
+def _classify(response: HttpResponse, retry_after_cap: float) -> PollError | None:
+    status = response.status
     if status < 300:
         return None
     kind = f"http_{status}"
     if status == 429:
         after = parse_retry_after(response.headers.get("retry-after"), retry_after_cap)
-        return TransientPollError(kind, response.reason_phrase, after)
+        return TransientPollError(kind, response.reason, after)
     if status >= 500 or status == 408:
-        return TransientPollError(kind, response.reason_phrase)
-    return PollError(kind, response.reason_phrase)
+        return TransientPollError(kind, response.reason)
+    return PollError(kind, response.reason)
 
 
-async def get_once(client: httpx.AsyncClient, url: str, retry_after_cap: float) -> bytes:
+async def get_once(pool: ClientPool, path: str, retry_after_cap: float) -> bytes:
     """One GET; the body on 2xx, else a `PollError` naming what went wrong."""
     try:
-        response = await client.get(url)
-    except httpx.TimeoutException as exc:
-        raise TransientPollError("timeout", type(exc).__name__) from exc
-    except httpx.TransportError as exc:
-        raise TransientPollError("connection", type(exc).__name__) from exc
+        response = await pool.get(path)
+    except HttpError as exc:
+        raise TransientPollError(exc.kind, str(exc)) from exc
     error = _classify(response, retry_after_cap)
     if error is not None:
         raise error
-    return response.content
+    return response.body
 
 
 class Poller:
@@ -103,11 +100,16 @@ class Poller:
 
     def url(self, device: int) -> str:
         """The reading URL of a device."""
-        return f"{self.config.api_url.rstrip('/')}/{device}/"
+        return f"{self.config.api_url.rstrip('/')}{self.path(device)}"
+
+    @staticmethod
+    def path(device: int) -> str:
+        """The reading path of a device, below the API's base URL."""
+        return f"/{device}/"
 
     async def fetch(self, pool: ClientPool, device: int) -> bytes:
         """The device's payload, retried on transient errors; raises the last `PollError`."""
-        url = self.url(device)
+        path = self.path(device)
 
         def before_sleep(_: RetryCallState) -> None:
             self.on_retry(device)
@@ -122,8 +124,7 @@ class Poller:
         async for attempt in retrying:
             with attempt:
                 try:
-                    async with pool.client() as client:
-                        return await get_once(client, url, self.config.retry_after_max)
+                    return await get_once(pool, path, self.config.retry_after_max)
                 except PollError as exc:
                     self.on_error(device, exc.kind)
                     raise
