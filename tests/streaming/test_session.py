@@ -10,7 +10,7 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 from fmslab.config import Settings
-from fmslab.streaming.session import JDK_FIX, STACK_MASTER, check_java, spark_conf
+from fmslab.streaming.session import JDK_FIX, STACK_MASTER, check_java, jvm_log, spark_conf
 
 SNIPPET = "from fmslab.streaming.session import spark_session; spark_session()"
 
@@ -29,6 +29,9 @@ def test_embedded_session_is_tuned_for_a_laptop(spark: SparkSession, spark_state
     log4j = spark_state / "spark" / "log4j2.properties"
     assert log4j.as_uri() in conf.get("spark.driver.extraJavaOptions")
     assert "rootLogger.level = error" in log4j.read_text()
+    # The JVM's stderr went to our log, not to this process (or a notebook cell): the JDK's
+    # incubator-module warning, printed before any Spark code runs, is there.
+    assert "jdk.incubator.vector" in jvm_log(spark_state).read_text()
     # A UTC session renders a UTC instant unchanged, whatever the machine's zone.
     shown = spark.sql("select cast(timestamp'2024-01-15 14:30:00' as string) as t").first()
     assert shown is not None and shown.t == "2024-01-15 14:30:00"

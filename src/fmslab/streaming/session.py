@@ -6,7 +6,10 @@ started and a missing or unfit one gets an error that names the fix, instead of 
 
 JVM chatter is kept out of notebook cells: our own log4j2 file (written under the state dir, so it
 needs no package data) sets the root level to ERROR from the JVM's first line (the
-NativeCodeLoader warning comes before `setLogLevel` can run), and the console progress bar is off.
+NativeCodeLoader warning comes before `setLogLevel` can run), the console progress bar is off, and
+the JVM's stderr (log4j's errors, the JDK's "Using incubator modules" line) goes to
+`<state_dir>/spark/jvm.log`, since a kernel that captures fd 2 would put it in the cell.
+Errors still reach Python as exceptions; the JVM's stdout (the console sink) is left alone.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pyspark import SparkConf, SparkContext
+from pyspark.java_gateway import launch_gateway
 from pyspark.sql import SparkSession
 
 from fmslab.config import Settings, load_settings
@@ -55,6 +60,10 @@ logger.nativecode.level = error
 logger.sparkenv.name = org.apache.spark.SparkEnv
 logger.sparkenv.level = error
 """
+
+
+class SparkStartError(RuntimeError):
+    """The Spark JVM did not start (the message ends with its log)."""
 
 
 class JavaNotFoundError(RuntimeError):
@@ -123,6 +132,40 @@ def log4j2_file(state_dir: Path) -> Path:
     return path
 
 
+def jvm_log(state_dir: Path) -> Path:
+    """Where the embedded JVM's stderr goes."""
+    return Path(state_dir) / "spark" / "jvm.log"
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def launch_jvm(conf: dict[str, str], log_path: Path) -> None:
+    """Start Spark's JVM with its stderr in `log_path`, unless a JVM is already up.
+
+    PySpark would start it on the first SparkContext anyway; starting it here only redirects
+    its stderr (PySpark's documented `popen_kwargs` hook).
+    """
+    if SparkContext._gateway is not None or "PYSPARK_GATEWAY_PORT" in os.environ:
+        return
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:  # the JVM keeps its own copy of the descriptor
+        try:
+            gateway = launch_gateway(
+                SparkConf(loadDefaults=False).setAll(list(conf.items())),
+                popen_kwargs={"stderr": log},
+            )
+        except Exception as exc:
+            raise SparkStartError(
+                f"Spark's JVM did not start ({exc}); the end of {log_path}:\n{_tail(log_path)}"
+            ) from exc
+    SparkContext._ensure_initialized(gateway=gateway)
+
+
 def spark_conf(
     settings: Settings,
     app_name: str = "fmslab",
@@ -176,21 +219,17 @@ def spark_session(
 
     Embedded: `local[*]` with 1 GB driver memory, few shuffle partitions, local dirs under the
     state dir, the UI only when `ui_port` is given. Stack: the standalone master. Always UTC, log
-    level ERROR, no console progress bar.
+    level ERROR, no console progress bar, the JVM's stderr in `<state_dir>/spark/jvm.log`.
     """
     settings = settings or load_settings()
-    active = SparkSession.getActiveSession()
-    if active is None:
+    conf = spark_conf(settings, app_name, shuffle_partitions=shuffle_partitions, ui_port=ui_port)
+    if SparkSession.getActiveSession() is None:
         check_java()
         # Workers must run this interpreter (the venv's), not whatever `python3` is on PATH.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    builder = SparkSession.builder
-    for key, value in spark_conf(
-        settings, app_name, shuffle_partitions=shuffle_partitions, ui_port=ui_port
-    ).items():
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+        launch_jvm(conf, jvm_log(settings.state_dir))
+    spark = SparkSession.builder.config(map=conf).getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
