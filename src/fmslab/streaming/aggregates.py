@@ -33,29 +33,12 @@ ACCEPTED_ZONES = ("processed", "alerts")
 DeviceHour = tuple[int, pd.Timestamp]  # (DeviceId, the hour's start, UTC)
 
 
-def _window_stats(group: pd.DataFrame) -> dict[str, float | int]:
-    row: dict[str, float | int] = {
-        "readings": len(group),
-        "failures": int(group["isFail"].fillna(False).astype(bool).sum()),
-    }
-    for name in VALUE_FIELDS:
-        values = pd.to_numeric(group[name], errors="coerce").astype("float64")
-        row[f"{name}_mean"] = values.mean()
-        row[f"{name}_min"] = values.min()
-        row[f"{name}_max"] = values.max()
-        row[f"{name}_stddev"] = values.std(ddof=1)
-        row[f"{name}_nulls"] = int(values.isna().sum())
-        row[f"{name}_missing"] = int(
-            group["reasons"].map(lambda rs, n=name: _arrived_missing(rs, n)).sum()
-        )
-    return row
-
-
-def _arrived_missing(reasons: Iterable[str] | None, name: str) -> bool:
+def _missing_flags(reasons: pd.Series, name: str) -> list[bool]:
+    """Per reading: did `name` arrive missing (reason `<name>: missing...`)?"""
     prefix = f"{name}: missing"
-    return any(
-        str(reason).startswith(prefix) for reason in (reasons if reasons is not None else [])
-    )
+    return [
+        rs is not None and any(str(reason).startswith(prefix) for reason in rs) for rs in reasons
+    ]
 
 
 def window_aggregates(readings: pd.DataFrame) -> pd.DataFrame:
@@ -63,21 +46,40 @@ def window_aggregates(readings: pd.DataFrame) -> pd.DataFrame:
     sensors, motors, isFail, reasons)."""
     if readings.empty:
         return pd.DataFrame()
+    base = pd.DataFrame(
+        {
+            "DeviceId": pd.to_numeric(readings["DeviceId"]).astype("int64"),
+            "isFail": readings["isFail"].astype("boolean").fillna(False).astype(bool),
+        }
+    )
+    for name in VALUE_FIELDS:
+        base[name] = pd.to_numeric(readings[name], errors="coerce").astype("float64")
+        base[f"{name}_missing"] = _missing_flags(readings["reasons"], name)
     when = pd.to_datetime(readings["time"], utc=True)
-    rows = []
+    frames = []
     for label, freq in WINDOWS.items():
-        starts = when.dt.floor(freq)
-        for (device, start), group in readings.groupby([readings["DeviceId"], starts], sort=True):
-            rows.append(
-                {
-                    "DeviceId": int(device),
-                    "window": label,
-                    "window_start": start,
-                    "window_end": start + pd.Timedelta(freq),
-                    **_window_stats(group),
-                }
-            )
-    return pd.DataFrame(rows)
+        keyed = base.assign(window_start=when.dt.floor(freq).to_numpy())
+        groups = keyed.groupby(["DeviceId", "window_start"], sort=True)
+        # std is the sample stddev (ddof 1), as Spark's stddev.
+        values = groups[list(VALUE_FIELDS)].agg(["mean", "min", "max", "std", "count"])
+        values.columns = [f"{n}_{'stddev' if s == 'std' else s}" for n, s in values.columns]
+        stats = pd.concat(
+            [
+                groups.size().rename("readings"),
+                groups["isFail"].sum().rename("failures"),
+                values,
+                groups[[f"{n}_missing" for n in VALUE_FIELDS]].sum(),
+            ],
+            axis=1,
+        ).reset_index()
+        for name in VALUE_FIELDS:
+            stats[f"{name}_nulls"] = stats["readings"] - stats.pop(f"{name}_count")
+        stats.insert(1, "window", label)
+        stats.insert(3, "window_end", stats["window_start"] + pd.Timedelta(freq))
+        frames.append(stats)
+    frame = pd.concat(frames, ignore_index=True)
+    frame["failures"] = frame["failures"].astype("int64")
+    return frame
 
 
 def device_hours(frame: pd.DataFrame) -> set[DeviceHour]:
@@ -108,12 +110,14 @@ def hour_readings(lake: Lake, device: int, hour: pd.Timestamp) -> pd.DataFrame:
 
 def refresh_aggregates(lake: Lake, touched: Iterable[DeviceHour]) -> list[str]:
     """Recompute and rewrite the windows of every (device, hour) in `touched`."""
+    frames = [hour_readings(lake, device, hour) for device, hour in sorted(touched)]
+    frames = [frame for frame in frames if not frame.empty]
+    if not frames:
+        return []
+    windows = window_aggregates(pd.concat(frames, ignore_index=True))
     written = []
-    for device, hour in sorted(touched):
-        windows = window_aggregates(hour_readings(lake, device, hour))
-        if not windows.empty:
-            name = f"part-device-{device}.snappy.parquet"
-            written += write_named(lake, "aggregates", windows, name)
+    for device, rows in windows.groupby("DeviceId", sort=True):
+        written += write_named(lake, "aggregates", rows, f"part-device-{device}.snappy.parquet")
     return written
 
 
