@@ -79,6 +79,7 @@ class Collector:
             device: CircuitBreaker(config.breaker_threshold, config.breaker_cooldown)
             for device in config.device_ids
         }
+        self._series = {device: self.metrics.device(device) for device in config.device_ids}
         self._seq = dict.fromkeys(config.device_ids, 0)
         self._not_before: dict[int, float] = {}
         self.poller = Poller(config, on_error=self._on_api_error, on_retry=self._on_retry)
@@ -98,7 +99,7 @@ class Collector:
         if self.config.metrics_port is not None:
             self.metrics_port = self.metrics.serve(self.config.metrics_port)
         for device, breaker in self.breakers.items():
-            self.metrics.set_circuit(device, breaker.state)
+            self._series[device].circuit(breaker.state)
         self.delivery.start()
         self._started = True
 
@@ -222,7 +223,7 @@ class Collector:
         if not breaker.allow():
             self.stats.skipped_open += 1
             return None
-        self.metrics.set_circuit(device, breaker.state)
+        self._series[device].circuit(breaker.state)
         polled_at = time.monotonic()
         try:
             body = await self.poller.fetch(client, device)
@@ -231,11 +232,11 @@ class Collector:
             if exc.retry_after is not None:
                 self._not_before[device] = asyncio.get_running_loop().time() + exc.retry_after
             breaker.record_failure()
-            self.metrics.set_circuit(device, breaker.state)
+            self._series[device].circuit(breaker.state)
             return None
         self.stats.polls += 1
         breaker.record_success()
-        self.metrics.set_circuit(device, breaker.state)
+        self._series[device].circuit(breaker.state)
         return self._accept(device, body, polled_at)
 
     def _accept(self, device: int, body: bytes, polled_at: float) -> dict[str, Any] | None:
@@ -248,11 +249,11 @@ class Collector:
         reading = enrich(parsed, device=device, collected_at=now, seq=self._seq[device])
         with self.stats.lock:
             self.stats.collected += 1
-        label = str(device)
-        self.metrics.readings.labels(device=label).inc()
-        self.metrics.last_seen.labels(device=label).set(now.timestamp())
+        series = self._series[device]
+        series.readings.inc()
+        series.last_seen.set(now.timestamp())
         for sensor, value in sensor_values(reading).items():
-            self.metrics.sensor_value.labels(device=label, sensor=sensor).set(value)
+            series.sensor(sensor, value)
         self.delivery.submit(reading, polled_at)
         return reading
 

@@ -95,3 +95,35 @@ class CollectorMetrics:
     def set_circuit(self, device: int, state: CircuitState) -> None:
         """Report a device's breaker state."""
         self.circuit_state.labels(device=str(device)).set(int(state))
+
+    def device(self, device: int) -> DeviceSeries:
+        """The per-device series of `device`, resolved once (`labels()` is costly per reading)."""
+        return DeviceSeries(self, device)
+
+
+class DeviceSeries:
+    """One device's labelled series, looked up once and reused for every reading."""
+
+    def __init__(self, metrics: CollectorMetrics, device: int) -> None:
+        self.label = str(device)
+        self._metrics = metrics
+        self.readings = metrics.readings.labels(device=self.label)
+        self.last_seen = metrics.last_seen.labels(device=self.label)
+        self._circuit = metrics.circuit_state.labels(device=self.label)
+        self._circuit_value: int | None = None
+        self._sensors: dict[str, Any] = {}
+
+    def circuit(self, state: CircuitState) -> None:
+        """Report the breaker state (only changes touch the gauge)."""
+        if state != self._circuit_value:
+            self._circuit_value = int(state)
+            self._circuit.set(int(state))
+
+    def sensor(self, name: str, value: float) -> None:
+        """Set the current value of one sensor or motor."""
+        child = self._sensors.get(name)
+        if child is None:
+            child = self._sensors[name] = self._metrics.sensor_value.labels(
+                device=self.label, sensor=name
+            )
+        child.set(value)

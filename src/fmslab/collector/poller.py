@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -48,10 +49,10 @@ class BackoffWait:
         self.maximum = maximum
         self.rng = rng
 
-    def __call__(self, state: RetryCallState) -> float:
-        backoff = min(self.maximum, self.initial * 2 ** (state.attempt_number - 1))
+    def delay(self, failed_attempts: int, exc: BaseException | None) -> float:
+        """Seconds to wait after `failed_attempts` attempts, the last of which raised `exc`."""
+        backoff = min(self.maximum, self.initial * 2 ** (failed_attempts - 1))
         delay = backoff + self.rng.uniform(0, self.initial)
-        exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, PollError) and exc.retry_after is not None:
             delay = max(delay, exc.retry_after)
         return delay
@@ -110,22 +111,35 @@ class Poller:
     async def fetch(self, pool: ClientPool, device: int) -> bytes:
         """The device's payload, retried on transient errors; raises the last `PollError`."""
         path = self.path(device)
-
-        def before_sleep(_: RetryCallState) -> None:
+        # The first attempt runs without tenacity: setting up a retry loop for every poll costs
+        # more CPU than the request itself at 1,000 polls/s, and most polls succeed at once.
+        try:
+            return await self._attempt(pool, path, device)
+        except TransientPollError as exc:
+            if self.config.retries == 0:
+                raise
             self.on_retry(device)
+            await asyncio.sleep(self.wait.delay(1, exc))
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            return self.wait.delay(state.attempt_number + 1, exc)
 
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.config.retries + 1),
-            wait=self.wait,
+            stop=stop_after_attempt(self.config.retries),
+            wait=wait,
             retry=retry_if_exception_type(TransientPollError),
-            before_sleep=before_sleep,
+            before_sleep=lambda _state: self.on_retry(device),
             reraise=True,
         )
         async for attempt in retrying:
             with attempt:
-                try:
-                    return await get_once(pool, path, self.config.retry_after_max)
-                except PollError as exc:
-                    self.on_error(device, exc.kind)
-                    raise
+                return await self._attempt(pool, path, device)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    async def _attempt(self, pool: ClientPool, path: str, device: int) -> bytes:
+        try:
+            return await get_once(pool, path, self.config.retry_after_max)
+        except PollError as exc:
+            self.on_error(device, exc.kind)
+            raise

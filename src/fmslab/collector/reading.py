@@ -46,9 +46,7 @@ def parse_payload(body: bytes | str) -> dict[str, Any] | Rejection:
 
 def iso_utc(moment: datetime) -> str:
     """An aware datetime as ISO-8601 UTC with milliseconds and a `Z`."""
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def make_reading_id(device: int, collected_at: datetime, seq: int) -> str:
