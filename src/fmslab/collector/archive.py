@@ -22,11 +22,15 @@ class LandingArchive:
         self.root = Path(root)
         self.written = 0
 
-    def append(self, readings: list[dict[str, Any]]) -> None:
-        """Archive a batch of readings (one fsync per hour file touched)."""
+    def append(self, readings: list[dict[str, Any]], lines: list[str] | None = None) -> None:
+        """Archive a batch of readings (one fsync per hour file touched).
+
+        `lines` are the readings already serialised (as produced), to avoid doing it twice.
+        """
+        lines = lines if lines is not None else [dumps(r) for r in readings]
         by_file: dict[Path, list[str]] = defaultdict(list)
-        for reading in readings:
-            by_file[archive_path(self.root, reading["collected_at"])].append(dumps(reading))
+        for reading, line in zip(readings, lines, strict=True):
+            by_file[archive_path(self.root, reading["collected_at"])].append(line)
         for path, lines in by_file.items():
             self.written += append_lines(path, lines)
 

@@ -113,6 +113,8 @@ class Delivery:
         self._next_probe = 0.0
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
+        self._acked = metrics.deliveries.labels(outcome="acked")
+        self._failed_counter = metrics.deliveries.labels(outcome="failed")
         self._report_spool()
 
     # -- public, called from the polling side -------------------------------------------------
@@ -174,26 +176,25 @@ class Delivery:
 
     def _handle(self, batch: list[Pending]) -> None:
         try:
-            self.archive.append([p.reading for p in batch])
+            lines = [dumps(p.reading) for p in batch]  # serialised once: archive and topic
+            self.archive.append([p.reading for p in batch], lines)
             if self.mode is Mode.LIVE:
-                for pending in batch:
-                    self._send(pending)
+                for pending, line in zip(batch, lines, strict=True):
+                    self._send(pending, line.encode())
             else:
                 self._to_spool(batch)
         finally:
             with self._lock:
                 self._busy = False
 
-    def _send(self, pending: Pending) -> None:
+    def _send(self, pending: Pending, value: bytes) -> None:
         producer = self._producer
         if producer is None or self.mode is not Mode.LIVE:
             self._to_spool([pending])
             return
         reading = pending.reading
         try:
-            future = producer.send(
-                self.config.topic, key=reading_key(reading), value=dumps(reading).encode()
-            )
+            future = producer.send(self.config.topic, key=reading_key(reading), value=value)
         except Exception as exc:  # buffer full, no metadata, closed producer: all mean "spool"
             log.warning("send failed (%s); spooling", exc)
             self._to_spool([pending])
@@ -212,7 +213,7 @@ class Delivery:
             self.stats.produced += 1
             if pending.polled_at is not None:
                 self.stats.latencies.append(now - pending.polled_at)
-        self.metrics.deliveries.labels(outcome="acked").inc()
+        self._acked.inc()
         if pending.polled_at is not None:
             self.metrics.produce_latency.observe(now - pending.polled_at)
 
@@ -222,7 +223,7 @@ class Delivery:
             self._failed.append(pending)
         with self.stats.lock:
             self.stats.delivery_failures += 1
-        self.metrics.deliveries.labels(outcome="failed").inc()
+        self._failed_counter.inc()
         log.debug("delivery of %s failed: %s", pending.reading.get("reading_id"), exc)
 
     def _spool_failed(self) -> None:
@@ -290,7 +291,7 @@ class Delivery:
         with self.stats.lock:
             self.stats.replayed += done
             self.stats.produced += done
-        self.metrics.deliveries.labels(outcome="acked").inc(done)
+        self._acked.inc(done)
         self.spool.keep_only(remaining, replayed=len(records))
         self._report_spool()
         log.info("replayed %d spooled readings, %d left", done, len(remaining))
