@@ -103,6 +103,6 @@ def test_sanitize_file_masks_only_timestamps_durations_ports_and_paths():
 @pytest.mark.parametrize("path", CHAPTERS, ids=ids(CHAPTERS))
 def test_chapters_store_no_execution_timings(path: Path):
     # Re-executing must leave git clean: store outputs with
-    # `jupyter nbconvert --execute --inplace --ExecutePreprocessor.record_timing=False`.
+    # tools/store_notebook_outputs.py (or nbconvert with --ExecutePreprocessor.record_timing=False).
     timed = [i for i, c in enumerate(read(path).cells) if "execution" in c.metadata]
     assert not timed, f"cells {timed} carry execution timestamps"
