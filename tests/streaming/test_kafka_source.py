@@ -8,16 +8,19 @@ from pathlib import Path
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
+from pyspark.sql.streaming.datasource import ReadAllAvailable
 
 from fmslab.broker.offsets import end_offsets
 from fmslab.streaming.kafka_source import (
     KafkaSourceError,
+    KafkaStreamReader,
     OffsetRange,
     _Options,
     cap_offsets,
     read_kafka_batch,
     read_kafka_stream,
     read_range,
+    source_options,
 )
 from tests.streaming.streaming_helpers import RAW_PARTITIONS, RAW_TOPIC, produce_readings
 
@@ -207,3 +210,21 @@ def test_a_range_is_read_exactly(broker: str) -> None:
     offsets = [o for batch in batches for o in batch.column("offset").to_pylist()]
     assert offsets == [4, 5, 6]
     assert set(batches[0].column("partition").to_pylist()) == {3}
+
+
+def test_a_broker_behind_the_checkpoint_is_an_error(broker: str) -> None:
+    # What a restarted embedded broker looks like to a query resuming from its checkpoint.
+    produce_readings(broker, 10)  # 2 per partition
+    reader = KafkaStreamReader(source_options(RAW_TOPIC, broker))
+    checkpoint = {RAW_TOPIC: {"0": 2, "1": 7, "2": 2, "3": 2, "4": 2}}
+    with pytest.raises(KafkaSourceError, match=r"partition 1: 2 < 7.*new checkpoint"):
+        reader.latestOffset(checkpoint, ReadAllAvailable())
+    caught_up = reader.latestOffset({RAW_TOPIC: {"0": 2}}, ReadAllAvailable())
+    assert caught_up == {RAW_TOPIC: {"0": 2, "1": 2, "2": 2, "3": 2, "4": 2}}
+
+
+def test_an_offset_past_the_end_fails_instead_of_hanging(broker: str) -> None:
+    produce_readings(broker, 10)
+    with pytest.raises(KafkaSourceError, match="no longer has them"):
+        for _ in read_range(OffsetRange(broker, RAW_TOPIC, 0, 100, 105), stall_timeout=2.0):
+            pass

@@ -146,6 +146,23 @@ def cap_offsets(start: dict[int, int], end: dict[int, int], max_rows: int) -> di
     return {p: start.get(p, 0) + share[p] for p in end}
 
 
+def check_not_behind(topic: str, begin: dict[int, int], end: dict[int, int]) -> None:
+    """Raise KafkaSourceError if the broker holds fewer records than the checkpoint has read.
+
+    That happens when the embedded broker restarted (it keeps records in memory only) or a topic
+    was recreated: offsets start again at 0, and a query resuming from its checkpoint would wait
+    without a word until the new offsets pass the old ones, skipping every record before that.
+    """
+    behind = {p: (end.get(p, 0), o) for p, o in begin.items() if end.get(p, 0) < o}
+    if behind:
+        detail = ", ".join(f"partition {p}: {e} < {o}" for p, (e, o) in sorted(behind.items()))
+        raise KafkaSourceError(
+            f"{topic}: the broker holds fewer records than this query's checkpoint has read "
+            f"({detail}). The embedded broker forgets its records on restart; start the query "
+            "with a new checkpoint location (the landing archive keeps every collected reading)."
+        )
+
+
 # --- reading one partition (executor side) -----------------------------------------------------
 
 
@@ -175,12 +192,15 @@ def read_range(
     were planned must not go missing silently).
     """
     from kafka import KafkaConsumer, TopicPartition
+    from kafka.errors import KafkaError
 
     tp = TopicPartition(part.topic, part.partition)
     consumer = KafkaConsumer(
         bootstrap_servers=part.bootstrap,
         group_id=None,
         enable_auto_commit=False,
+        # Never jump silently: an offset that is gone must fail the task, not skip records.
+        auto_offset_reset="none",
         max_poll_records=MAX_POLL_RECORDS,
         fetch_max_wait_ms=100,
     )
@@ -190,7 +210,13 @@ def read_range(
         position = part.start
         last_progress = time.monotonic()
         while position < part.end:
-            records = consumer.poll(timeout_ms=200).get(tp, [])
+            try:
+                records = consumer.poll(timeout_ms=200).get(tp, [])
+            except KafkaError as exc:
+                raise KafkaSourceError(
+                    f"{part.topic}[{part.partition}] at offset {position} "
+                    f"(broker {part.bootstrap}): {exc!r}"
+                ) from exc
             wanted = [r for r in records if part.start <= r.offset < part.end]
             if wanted:
                 yield _arrow_batch(wanted)
@@ -201,7 +227,8 @@ def read_range(
             elif time.monotonic() - last_progress > stall_timeout:
                 raise KafkaSourceError(
                     f"{part.topic}[{part.partition}]: stuck at offset {position}, expected records "
-                    f"up to {part.end} (broker {part.bootstrap}); were they deleted by retention?"
+                    f"up to {part.end} (broker {part.bootstrap}); the broker no longer has them "
+                    "(deleted by retention, or the broker restarted)"
                 )
     finally:
         consumer.close()
@@ -280,8 +307,8 @@ class KafkaStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
 
     def latestOffset(self, start: dict, limit: ReadLimit) -> dict:
         begin = positions(start, self.opts.topic)
-        # Never move back: a partition's end is at least where the last batch stopped.
-        end = {p: max(o, begin.get(p, 0)) for p, o in self._available().items()}
+        end = self._available()
+        check_not_behind(self.opts.topic, begin, end)
         if isinstance(limit, ReadMaxRows):
             end = cap_offsets(begin, end, limit.max_rows)
         return as_offsets(self.opts.topic, end)
