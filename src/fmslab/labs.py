@@ -24,7 +24,11 @@ END = "### END SOLUTION"
 _NOTEBOOK = re.compile(r"^\d\d_.*\.ipynb$")
 
 
-class SolutionMarkerError(ValueError):
+class LabError(ValueError):
+    """A lab cannot be generated (a missing folder, an unreadable notebook, bad markers)."""
+
+
+class SolutionMarkerError(LabError):
     """A solution region is not closed, or closed without being opened."""
 
 
@@ -93,10 +97,16 @@ def generate(solutions_dir: Path, labs_dir: Path, *, check: bool = False) -> lis
     """Write labs_dir/NN_*.ipynb from solutions_dir; returns the labs that changed (or would)."""
     import nbformat
 
+    if not solutions_dir.is_dir():
+        raise LabError(f"no solutions folder at {solutions_dir}")
     changed = []
     for source in solution_notebooks(solutions_dir):
         try:
-            text = render(lab_notebook(nbformat.read(source, as_version=4)))
+            solution = nbformat.read(source, as_version=4)
+        except (ValueError, KeyError, OSError) as exc:
+            raise LabError(f"{source}: not a readable notebook ({exc})") from exc
+        try:
+            text = render(lab_notebook(solution))
         except SolutionMarkerError as exc:
             raise SolutionMarkerError(f"{source}: {exc}") from exc
         target = labs_dir / source.name
@@ -134,7 +144,7 @@ def register(app: typer.Typer) -> None:
         labs = labs or root / "labs"
         try:
             changed = generate(solutions, labs, check=check)
-        except SolutionMarkerError as exc:
+        except LabError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
         stale = stale_labs(solutions, labs)

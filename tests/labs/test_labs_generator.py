@@ -9,6 +9,7 @@ import nbformat
 import pytest
 
 from fmslab.labs import (
+    LabError,
     SolutionMarkerError,
     generate,
     lab_notebook,
@@ -119,3 +120,32 @@ def test_cli_check_exits_1_and_lists_the_lab_that_differs(tmp_path: Path):
         fmslab_command(*args, "--check"), capture_output=True, text=True, timeout=60
     )
     assert again.returncode == 0, again.stdout
+
+
+def test_bad_inputs_are_clear_errors(tmp_path: Path):
+    with pytest.raises(LabError, match="no solutions folder"):
+        generate(tmp_path / "missing", tmp_path / "labs")
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    (solutions / "01_broken.ipynb").write_text("{not json")
+    with pytest.raises(LabError, match="01_broken.ipynb: not a readable notebook"):
+        generate(solutions, tmp_path / "labs")
+    (solutions / "01_broken.ipynb").unlink()
+    nb = solution_notebook()
+    nb.cells[1].source = "### BEGIN SOLUTION\nx = 1"
+    nbformat.write(nb, solutions / "02_open.ipynb")
+    with pytest.raises(SolutionMarkerError, match="02_open.ipynb: .* never closed"):
+        generate(solutions, tmp_path / "labs")
+    assert not (tmp_path / "labs").exists()
+
+
+@pytest.mark.slow
+def test_cli_reports_a_bad_solution_without_a_traceback(tmp_path: Path):
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    (solutions / "01_broken.ipynb").write_text("{not json")
+    args = ["labs", "generate", "--solutions", str(solutions), "--labs", str(tmp_path / "labs")]
+    result = subprocess.run(fmslab_command(*args), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "error:" in result.stderr and "01_broken.ipynb" in result.stderr
+    assert "Traceback" not in result.stderr
