@@ -70,6 +70,8 @@ class Pipeline:
             "records": stats.records,
             "zones": dict(stats.zones),
             "files": stats.files,
+            "route_seconds": round(stats.route_seconds, 3),
+            "write_seconds": round(stats.write_seconds, 3),
             "seconds": round(elapsed, 3),
             "records_per_second": round(stats.records / elapsed, 1) if elapsed > 0 else 0.0,
             "last_score": (stats.last_report or {}).get("score"),

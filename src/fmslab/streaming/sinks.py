@@ -20,6 +20,7 @@ import hashlib
 import json
 import math
 import posixpath
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -200,6 +201,8 @@ class BatchStats:
     records: int = 0
     zones: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ZONE_COUNTS, 0))
     files: int = 0
+    route_seconds: float = 0.0  # reading the batch and routing it (the collect runs the query)
+    write_seconds: float = 0.0  # lake zones, aggregates, report, topics
     last_report: dict[str, Any] | None = None
 
 
@@ -228,10 +231,14 @@ class BatchWriter:
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         # One collect: every use below reads this frame, so the stateful operator runs once.
+        started = time.perf_counter()
         frame = batch.toPandas()
+        routed = time.perf_counter()
+        self.stats.route_seconds += routed - started
         if frame.empty:
             return
         self.write(frame, batch_id)
+        self.stats.write_seconds += time.perf_counter() - routed
 
     def write(self, frame: pd.DataFrame, batch_id: int) -> None:
         """Write one routed micro-batch everywhere it goes."""
