@@ -11,6 +11,7 @@ from pyspark.sql.streaming import StreamingQuery
 from pyspark.sql.streaming.datasource import ReadAllAvailable
 
 from fmslab.broker.offsets import end_offsets
+from fmslab.config import Settings
 from fmslab.streaming.kafka_source import (
     KafkaSourceError,
     KafkaStreamReader,
@@ -228,3 +229,23 @@ def test_an_offset_past_the_end_fails_instead_of_hanging(broker: str) -> None:
     with pytest.raises(KafkaSourceError, match="no longer has them"):
         for _ in read_range(OffsetRange(broker, RAW_TOPIC, 0, 100, 105), stall_timeout=2.0):
             pass
+
+
+def test_stack_mode_without_the_connector_says_what_to_do(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    stack = Settings(mode="stack", state_dir=tmp_path)
+    with pytest.raises(KafkaSourceError, match="FMSLAB_MODE=embedded"):
+        read_kafka_stream(spark, RAW_TOPIC, settings=stack)
+    with pytest.raises(KafkaSourceError, match="connector is not on"):
+        read_kafka_batch(spark, RAW_TOPIC, settings=stack)
+
+
+def test_both_modes_take_the_native_option_names() -> None:
+    options = source_options(RAW_TOPIC, "kafka1:9092", starting="latest", max_offsets_per_trigger=9)
+    assert options == {
+        "kafka.bootstrap.servers": "kafka1:9092",
+        "subscribe": RAW_TOPIC,
+        "startingOffsets": "latest",
+        "maxOffsetsPerTrigger": "9",
+    }

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.datasource import (
     DataSource,
@@ -395,6 +396,19 @@ def _format(spark: SparkSession, settings: Settings) -> str:
     return SOURCE_NAME
 
 
+def _load(reader: Any, settings: Settings) -> DataFrame:
+    try:
+        return reader.load()
+    except AnalysisException as exc:
+        if settings.mode == "stack" and "kafka" in str(exc).lower():
+            raise KafkaSourceError(
+                "Spark's Kafka connector is not on this Spark's classpath. On the stack, run "
+                "the notebook in the stack's Jupyter/Spark image; on a laptop, set "
+                f"FMSLAB_MODE=embedded to read Kafka through the {SOURCE_NAME} source."
+            ) from exc
+        raise
+
+
 def read_kafka_stream(
     spark: SparkSession,
     topic: str,
@@ -416,7 +430,7 @@ def read_kafka_stream(
         starting=starting,
         max_offsets_per_trigger=max_offsets_per_trigger,
     )
-    return spark.readStream.format(_format(spark, settings)).options(**options).load()
+    return _load(spark.readStream.format(_format(spark, settings)).options(**options), settings)
 
 
 def read_kafka_batch(
@@ -431,4 +445,4 @@ def read_kafka_batch(
     settings = settings or load_settings()
     options = source_options(topic, bootstrap or settings.bootstrap, starting=starting)
     options["endingOffsets"] = "latest"
-    return spark.read.format(_format(spark, settings)).options(**options).load()
+    return _load(spark.read.format(_format(spark, settings)).options(**options), settings)
