@@ -29,6 +29,7 @@ from fmslab.collector.stats import CollectorStats
 log = logging.getLogger(__name__)
 
 ProducerFactory = Callable[[], KafkaProducer]
+ARCHIVE_LINGER = 0.005  # seconds
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,9 @@ class Delivery:
             return []
         with self._lock:
             self._busy = True
+        # Like the producer's linger: a few ms more per reading buys one archive fsync per
+        # batch instead of one per reading at 1,000 readings/s.
+        time.sleep(ARCHIVE_LINGER)
         batch = [first]
         with contextlib.suppress(queue.Empty):
             while len(batch) < 5000:

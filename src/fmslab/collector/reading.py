@@ -75,7 +75,7 @@ def sensor_values(reading: dict[str, Any]) -> dict[str, float]:
     values = {}
     for name in SENSOR_FIELDS:
         value = reading.get(name)
-        numeric = isinstance(value, int | float) and not isinstance(value, bool)
-        if numeric and value != MISSING_SENTINEL:
+        # type() rather than isinstance(): bool is an int subclass and must not count.
+        if type(value) in (int, float) and value != MISSING_SENTINEL:
             values[name] = float(value)
     return values
