@@ -58,7 +58,7 @@ def default_producer_factory(config: CollectorConfig) -> ProducerFactory:
         "delivery_timeout_ms": timeout_ms,
         "request_timeout_ms": max(1000, timeout_ms // 2),
         "max_block_ms": 5000,
-        "bootstrap_timeout_ms": 2000,
+        "bootstrap_timeout_ms": 1000,
         "reconnect_backoff_max_ms": 1000,
         # A restarted embedded broker has no topics; auto-creating one would give it the wrong
         # partition count, so the collector re-creates it from the course definitions instead.
