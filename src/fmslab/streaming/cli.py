@@ -33,7 +33,8 @@ def _summary_table(summary: dict[str, Any]) -> Any:
     table = Table(title="fmslab stream")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    for key in ("batches", "records", "files", "seconds", "records_per_second", "last_score"):
+    keys = ("batches", "records", "files", "route_seconds", "write_seconds", "seconds")
+    for key in (*keys, "records_per_second", "last_score"):
         table.add_row(key, str(summary.get(key)))
     for zone, count in summary.get("zones", {}).items():
         table.add_row(f"zone {zone}", str(count))

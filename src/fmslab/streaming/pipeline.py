@@ -107,6 +107,8 @@ def start_pipeline(
     resumes after the last committed batch. `available_now` drains what the topic holds and
     stops; else a micro-batch runs every `trigger`. `check_delay` False skips the checks that
     use the wall clock (as `check_readings` without `now`); `publish` False writes the lake only.
+    `key_memory` bounds the (DeviceId, time) keys remembered per device (see `processing`).
+    Sets the session's `spark.sql.streaming.minBatchesToRetain` to 20 (state versions on disk).
     """
     from fmslab.streaming.kafka_source import read_kafka_stream
 
