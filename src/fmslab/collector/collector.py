@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import signal
 import threading
@@ -22,6 +23,7 @@ from fmslab.collector.quarantine import QuarantineFile
 from fmslab.collector.reading import Rejection, enrich, parse_payload, sensor_values
 from fmslab.collector.stats import CollectorStats
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 Progress = Callable[[CollectorStats], None]
 
@@ -143,6 +145,7 @@ class Collector:
         try:
             run_sync(self._run_async(duration, on_progress, handle_signals))
         finally:
+            self._stop_requested.clear()  # a stop ends this run, not the next one
             self.stats.duration = time.monotonic() - began
             if owns:
                 self.close()
@@ -209,7 +212,11 @@ class Collector:
             delay = due - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            await self._poll(client, device)
+            try:
+                await self._poll(client, device)
+            except Exception:  # a bug must not silently end this device's polling
+                log.exception("poll of device %s failed unexpectedly", device)
+                self._on_api_error(device, "internal")
             due += interval
             # Skip the slots a slow poll or a Retry-After used up instead of bunching polls.
             earliest = max(loop.time(), self._not_before.get(device, 0.0))

@@ -181,7 +181,8 @@ class Delivery:
     def _handle(self, batch: list[Pending]) -> None:
         try:
             lines = [dumps(p.reading) for p in batch]  # serialised once: archive and topic
-            self.archive.append([p.reading for p in batch], lines)
+            if not self._durably(lambda: self.archive.append([p.reading for p in batch], lines)):
+                return
             if self.mode is Mode.LIVE:
                 for pending, line in zip(batch, lines, strict=True):
                     self._send(pending, line.encode())
@@ -237,8 +238,24 @@ class Delivery:
             self._to_spool(failed)
             self._enter_spooling()
 
+    def _durably(self, write: Callable[[], None]) -> bool:
+        """Run a disk write, retrying while it fails (disk full, ...); False if given up."""
+        while True:
+            try:
+                write()
+                return True
+            except OSError as exc:
+                with self.stats.lock:
+                    self.stats.errors["storage"] += 1
+                if self._closing.is_set():
+                    log.error("cannot write to disk (%s); giving up at shutdown", exc)
+                    return False
+                log.error("cannot write to disk (%s); retrying in 1 s", exc)
+                time.sleep(1.0)
+
     def _to_spool(self, batch: list[Pending]) -> None:
-        self.spool.append([p.reading for p in batch])
+        if not self._durably(lambda: self.spool.append([p.reading for p in batch])):
+            return
         with self.stats.lock:
             self.stats.spooled += len(batch)
         self._report_spool()
