@@ -1,4 +1,4 @@
-"""Commands of the benchmark area: `fmslab bench producer ...`."""
+"""Commands of the benchmark area: `fmslab bench producer ...`, `fmslab bench collector ...`."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from typing import Any
 import typer
 from kafka.errors import KafkaError
 
+from fmslab.bench.collector import run_collector_bench
 from fmslab.bench.producer import CLIENTS, BenchConfig, run_producer_benchmark, write_report
 from fmslab.broker.clients import BrokerUnreachable, require_broker
 from fmslab.broker.embedded import BrokerError, embedded_broker
 from fmslab.broker.offsets import OffsetsError
 from fmslab.config import load_settings
+from fmslab.services import ServiceError
 
 bench_app = typer.Typer(help="Load generation and measurement.", no_args_is_help=True)
 
@@ -89,6 +91,60 @@ def producer(
         _print_human(result)
         typer.echo(f"written to {path}")
     if not result["no_loss"]:
+        raise typer.Exit(2)
+
+
+def _print_collector(result: dict[str, Any]) -> None:
+    latency = result["poll_to_ack_ms"]
+    cpu = result["cpu_ms_per_reading"]
+    rows = [
+        ("devices x interval", f"{result['devices']} x {result['interval_s']} s"),
+        ("duration", f"{result['duration_s']} s"),
+        ("target rate", f"{result['target_per_s']} readings/s"),
+        ("polls / collected", f"{result['polls']} / {result['collected']}"),
+        ("produced (acked)", f"{result['produced']}"),
+        ("rate", f"{result['readings_per_s']} readings/s"),
+        ("poll->ack p50/p95/max", f"{latency['p50']} / {latency['p95']} / {latency['max']} ms"),
+        ("on topic / archived", f"{result['on_topic']} / {result['archived']}"),
+        ("spool depth", f"{result['spool_depth']}"),
+        ("quarantined", f"{result['quarantined']}"),
+        ("errors", json.dumps(result["errors"]) if result["errors"] else "none"),
+        ("lost", f"{result['lost']}"),
+        ("CPU ms per reading", f"collector {cpu['collector']}, simulator {cpu['simulator']}"),
+        ("load average (1 min)", f"{result['load_average_1m']}"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        typer.echo(f"{name:<{width}}  {value}")
+
+
+@bench_app.command("collector")
+def collector(
+    devices: int = typer.Option(1000, "--devices", min=1, help="Simulated devices polled."),
+    interval: float = typer.Option(1.0, "--interval", min=0.01, help="Seconds between polls."),
+    duration: float = typer.Option(10.0, "--duration", min=0.5, help="Seconds of collecting."),
+    bootstrap: str = typer.Option(
+        None, "--bootstrap", help="HOST:PORT; default: start an embedded broker on a free port."
+    ),
+    output: Path = typer.Option(None, "--output", help="Default: reports/bench-collector.json."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Poll N simulated devices into Kafka: rate, poll-to-ack latency and loss (measured)."""
+    settings = load_settings()
+    try:
+        broker = require_broker(bootstrap) if bootstrap else None
+        result = run_collector_bench(devices, interval, duration, broker, seed=settings.seed)
+    except (BrokerError, BrokerUnreachable, ServiceError, KafkaError, OffsetsError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from err
+    result["bootstrap"] = bootstrap or "embedded Tansu"
+    path = write_report(result, output or Path(settings.reports_dir) / "bench-collector.json")
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        _print_collector(result)
+        typer.echo(f"written to {path}")
+    if result["lost"]:
         raise typer.Exit(2)
 
 
