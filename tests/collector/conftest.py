@@ -15,6 +15,7 @@ from fmslab.broker.clients import make_consumer
 from fmslab.broker.embedded import embedded_broker
 from fmslab.broker.offsets import end_offsets
 from fmslab.collector import CollectorConfig
+from fmslab.services import fmslab_command, free_port, http_ok, running
 
 MakeConfig = Callable[..., CollectorConfig]
 
@@ -26,6 +27,20 @@ def broker(tmp_path: Path) -> Iterator[str]:
     state.mkdir()
     with embedded_broker(state_dir=state) as bootstrap:
         yield bootstrap
+
+
+@pytest.fixture(scope="module")
+def shared_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fault-free realtime simulator (5 devices, 0.5 s) shared by one module's tests."""
+    state = tmp_path_factory.mktemp("shared-api")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = fmslab_command(
+        "api", "--port", str(port), "--seed", "7", "--devices", "5", "--interval", "0.5",
+        "--faults", "none", "--clock", "realtime", "--log-dir", str(state / "api-log"),
+    )  # fmt: skip
+    with running("shared-api", cmd, state_dir=state, port=port, ready=http_ok(f"{url}/healthz")):
+        yield url
 
 
 @pytest.fixture

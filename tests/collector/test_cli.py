@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 from fmslab.broker.offsets import end_offsets
@@ -23,9 +22,9 @@ def _collect_cmd(api: str, bootstrap: str, tmp_path: Path, *extra: str) -> list[
 
 
 def test_sigterm_stops_collect_with_exit_0_and_a_summary(
-    start_simulator: Callable[..., str], broker: str, tmp_path: Path
+    shared_api: str, broker: str, tmp_path: Path
 ) -> None:
-    api = start_simulator(devices=3, interval=0.5, clock="realtime")
+    api = shared_api
     archive = tmp_path / "archive"
     proc = subprocess.Popen(
         _collect_cmd(api, broker, tmp_path, "--json"),
@@ -53,9 +52,9 @@ def test_sigterm_stops_collect_with_exit_0_and_a_summary(
 
 
 def test_sigint_also_stops_it_and_prints_the_table(
-    start_simulator: Callable[..., str], broker: str, tmp_path: Path
+    shared_api: str, broker: str, tmp_path: Path
 ) -> None:
-    api = start_simulator(devices=3, interval=0.5, clock="realtime")
+    api = shared_api
     proc = subprocess.Popen(
         _collect_cmd(api, broker, tmp_path),
         stdout=subprocess.PIPE,
@@ -88,9 +87,9 @@ def test_invalid_settings_fail_with_a_clear_message(tmp_path: Path) -> None:
 
 
 def test_duration_ends_the_run_and_an_unreachable_broker_spools(
-    start_simulator: Callable[..., str], tmp_path: Path
+    shared_api: str, tmp_path: Path
 ) -> None:
-    api = start_simulator(devices=2, interval=0.5, clock="realtime")
+    api = shared_api
     result = subprocess.run(
         _collect_cmd(api, "127.0.0.1:9", tmp_path, "--duration", "2", "--json"),
         capture_output=True,

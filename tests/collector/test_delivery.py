@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -16,9 +14,9 @@ from .conftest import MakeConfig, read_topic
 
 
 def test_every_collected_reading_is_on_the_topic_once(
-    start_simulator: Callable[..., str], broker: str, make_config: MakeConfig
+    shared_api: str, broker: str, make_config: MakeConfig
 ) -> None:
-    api = start_simulator(devices=5, interval=0.5, clock="realtime")
+    api = shared_api
     config = make_config(api, broker)
     stats = Collector(config).run(3.0)
 
@@ -40,9 +38,9 @@ def test_every_collected_reading_is_on_the_topic_once(
 
 
 def test_collect_once_polls_each_device_once(
-    start_simulator: Callable[..., str], broker: str, make_config: MakeConfig
+    shared_api: str, broker: str, make_config: MakeConfig
 ) -> None:
-    api = start_simulator(devices=3, interval=0.5, clock="virtual")
+    api = shared_api
     with Collector(make_config(api, broker, devices=3)) as collector:
         readings = collector.collect_once()
         assert sorted(r["DeviceId"] for r in readings) == [1, 2, 3]
@@ -54,9 +52,9 @@ def test_collect_once_polls_each_device_once(
 
 
 def test_metrics_endpoint_exports_the_listed_metrics(
-    start_simulator: Callable[..., str], broker: str, make_config: MakeConfig
+    shared_api: str, broker: str, make_config: MakeConfig
 ) -> None:
-    api = start_simulator(devices=2, interval=0.5, clock="realtime")
+    api = shared_api
     port = free_port()
     with Collector(make_config(api, broker, devices=2, metrics_port=port)) as collector:
         stats = collector.run(1.5)
