@@ -10,6 +10,7 @@ the same checkpoint (a restart), then the last commit file is deleted and the qu
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from fmslab.lake.storage import Lake, open_lake
 from fmslab.quality import check_readings
 from fmslab.quality.rules import QualityRules, load_rules
 from fmslab.quality.validator import parse_item
-from fmslab.streaming.pipeline import run_pipeline
+from fmslab.streaming.pipeline import run_pipeline, start_pipeline
 from fmslab.streaming.processing import device_of
 
 # The module's scenario (three pipeline runs) is set up inside the first test's time budget.
@@ -269,3 +270,35 @@ def test_outputs_are_published(scenario: Scenario) -> None:
     alerts = scenario.before_replay["alerts"]
     assert scenario.topic_counts["fms-processed-data"] == len(processed)
     assert scenario.topic_counts["fms-alerts"] >= len(alerts) > 0
+
+
+def test_processing_time_trigger_picks_up_new_readings(spark: SparkSession, tmp_path: Path) -> None:
+    """The default mode: a running query routes what arrives while it runs, then stops cleanly."""
+    rules = load_rules()
+    settings = Settings(state_dir=tmp_path / "state", lake_dir=tmp_path / "lake")
+    lake = open_lake(settings)
+    messages = [m for m in simulated(20, seed=3) if isinstance(m, dict)]
+    with embedded_broker(state_dir=tmp_path / "broker") as bootstrap:
+        create_topics(bootstrap)
+        pipeline = start_pipeline(
+            spark,
+            settings,
+            bootstrap=bootstrap,
+            checkpoint_dir=tmp_path / "checkpoint",
+            trigger="1 second",
+            lake=lake,
+            rules=rules,
+            publish=False,
+        )
+        try:
+            produce(bootstrap, messages, rules)
+            deadline = time.monotonic() + 120
+            while pipeline.stats.records < len(messages) and time.monotonic() < deadline:
+                assert pipeline.query.isActive, pipeline.query.exception()
+                time.sleep(0.5)
+        finally:
+            pipeline.stop()
+    stored = sum(len(read_zone(lake, z)) for z in READING_ZONES)
+    assert pipeline.stats.records == len(messages)
+    assert stored + pipeline.stats.zones["dropped"] == len(messages)
+    assert not pipeline.query.isActive
