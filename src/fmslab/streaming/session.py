@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 from pyspark import SparkConf, SparkContext
@@ -222,6 +223,8 @@ def spark_session(
     level ERROR, no console progress bar, the JVM's stderr in `<state_dir>/spark/jvm.log`.
     """
     settings = settings or load_settings()
+    # PySpark 4 warns about pandas 3 on every session; notebooks compare stderr, so keep it out.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
     conf = spark_conf(settings, app_name, shuffle_partitions=shuffle_partitions, ui_port=ui_port)
     if SparkSession.getActiveSession() is None:
         check_java()
