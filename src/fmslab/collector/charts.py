@@ -17,7 +17,8 @@ _BAR, _EXPECTED = "#1565c0", "#333333"
 
 def readings_per_device(readings: Iterable[Mapping[str, Any]]) -> dict[int, int]:
     """{DeviceId: readings}, sorted by DeviceId (readings without an int DeviceId are skipped)."""
-    counts = Counter(r.get("DeviceId") for r in readings if isinstance(r.get("DeviceId"), int))
+    # type() rather than isinstance(): a bool is an int subclass and no DeviceId.
+    counts = Counter(r.get("DeviceId") for r in readings if type(r.get("DeviceId")) is int)
     return dict(sorted(counts.items()))
 
 
