@@ -7,7 +7,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 from fmslab.broker.clients import make_producer
 from fmslab.broker.group import start_group, stop_group, wait_for_records
-from fmslab.broker.offsets import consumer_lag
+from fmslab.broker.offsets import OffsetsError, consumer_lag
 
 RECORDS = 300
 
@@ -54,3 +54,11 @@ def test_wait_for_records_reports_a_shortfall(broker: str) -> None:
         assert wait_for_records(members, expected=11, timeout=2.0) == 10
     finally:
         stop_group(members)
+
+
+def test_an_unknown_topic_or_too_many_members_is_a_clear_error(broker: str) -> None:
+    with pytest.raises(OffsetsError, match="does not exist"):
+        start_group(broker, "absent", "g3")
+    _topic(broker, "two", 2)
+    with pytest.raises(ValueError, match="2 partitions"):
+        start_group(broker, "two", "g3", members=3)

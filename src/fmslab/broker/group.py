@@ -14,6 +14,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 
 from fmslab.broker.clients import make_consumer
+from fmslab.broker.offsets import partitions_of
 
 
 class GroupError(RuntimeError):
@@ -85,12 +86,22 @@ def start_group(
     bootstrap: str, topic: str, group: str, members: int = 2, timeout: float = 40.0
 ) -> list[GroupMember]:
     """Start `members` members of `group` on `topic`, wait until they split its partitions
-    (disjoint, none left over), then let them read. Stop them with `stop_group`."""
+    (disjoint, none left over), then let them read. Stop them with `stop_group`.
+
+    Raises `OffsetsError` when the topic does not exist, `ValueError` for more members than
+    partitions, `GroupError` when the split takes too long.
+    """
+    probe = make_consumer(bootstrap, group_id=None)  # a consumer is not thread-safe: a private one
+    try:
+        partitions = partitions_of(probe, topic)
+    finally:
+        probe.close()
+    if not 1 <= members <= len(partitions):
+        raise ValueError(f"{topic!r} has {len(partitions)} partitions: 1 to that many members")
     go = threading.Event()
     started = [GroupMember(bootstrap, topic, group, f"member-{n + 1}", go) for n in range(members)]
     for member in started:
         member.start()
-    partitions = started[0].consumer.partitions_for_topic(topic) or set()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         owned = [set(m.partitions) for m in started]
