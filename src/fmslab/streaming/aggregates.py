@@ -22,9 +22,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from fmslab.lake.layout import is_data_file, partition_path
+from fmslab.lake.records import write_records
 from fmslab.lake.storage import Lake
 from fmslab.streaming.processing import MOTORS, SENSORS
-from fmslab.streaming.sinks import write_named
 
 VALUE_FIELDS = (*SENSORS, *MOTORS)
 WINDOWS = {"1 minute": "1min", "1 hour": "1h"}
@@ -117,7 +117,7 @@ def refresh_aggregates(lake: Lake, touched: Iterable[DeviceHour]) -> list[str]:
     windows = window_aggregates(pd.concat(frames, ignore_index=True))
     written = []
     for device, rows in windows.groupby("DeviceId", sort=True):
-        written += write_named(lake, "aggregates", rows, f"part-device-{device}.snappy.parquet")
+        written += write_records(lake, "aggregates", rows, f"part-device-{device}.snappy.parquet")
     return written
 
 

@@ -19,20 +19,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import posixpath
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 from pyspark.sql import DataFrame
 
-from fmslab.lake.layout import PARQUET_SUFFIX, zone_of
-from fmslab.lake.records import _data_columns, _directory, _partition_keys
-from fmslab.lake.storage import Lake, LakeError
+from fmslab.lake.layout import PARQUET_SUFFIX
+from fmslab.lake.records import write_records
+from fmslab.lake.storage import Lake
 
 READING_ZONES = ("processed", "alerts", "quarantine")
 
@@ -47,30 +44,6 @@ def batch_file_name(token: str, batch_id: int, suffix: str = "") -> str:
     """`part-<query>-b<batch>[-<suffix>].snappy.parquet`: the same name when a batch is replayed."""
     tail = f"-{suffix}" if suffix else ""
     return f"part-{token}-b{batch_id:09d}{tail}{PARQUET_SUFFIX}"
-
-
-def write_named(lake: Lake, zone: str, frame: pd.DataFrame, file_name: str) -> list[str]:
-    """Write `frame` into a zone's partitions, one file called `file_name` per partition,
-    replacing a file of that name (an idempotent write). Returns the paths written."""
-    spec = zone_of(zone)
-    if frame.empty:
-        return []
-    # The lake's own partitioning rules (device_id=/date=/hour=, default partition for unkeyed).
-    keys = _partition_keys(frame, spec)
-    written = []
-    for values, index in keys.groupby(list(spec.partition_by), sort=True).groups.items():
-        values = values if isinstance(values, tuple) else (values,)
-        data = _data_columns(frame.loc[index], keys, spec)
-        try:
-            table = pa.Table.from_pandas(data, preserve_index=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
-            raise LakeError(f"zone {spec.name}: cannot store these records: {err}") from err
-        directory = _directory(spec, dict(zip(spec.partition_by, values, strict=True)))
-        path = posixpath.join(directory, file_name)
-        with lake.open(path, "wb", overwrite=True) as handle:
-            pq.write_table(table, handle, compression="snappy")
-        written.append(path)
-    return written
 
 
 # --- one micro-batch -----------------------------------------------------------------------------
@@ -249,12 +222,14 @@ class BatchWriter:
         name = batch_file_name(self.token, batch_id)
         files = 0
         for zone in READING_ZONES:
-            files += len(write_named(self.lake, zone, zone_rows(frame, zone), name))
+            files += len(write_records(self.lake, zone, zone_rows(frame, zone), name))
         accepted = frame[frame["zone"].isin(("processed", "alerts"))]
         files += len(refresh_aggregates(self.lake, device_hours(accepted)))
         report = batch_report(frame, self.rules)
         files += len(
-            write_named(self.lake, "quality", report_row(report, frame, batch_id, self.token), name)
+            write_records(
+                self.lake, "quality", report_row(report, frame, batch_id, self.token), name
+            )
         )
         if self.bootstrap:
             self._publish(frame, report, batch_id)
