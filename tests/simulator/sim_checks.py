@@ -7,17 +7,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-FIELDS = (
-    "time",
-    "DeviceId",
-    "sensor1",
-    "sensor2",
-    "sensor3",
-    "motor1",
-    "motor2",
-    "motor3",
-    "isFail",
-)
+from fmslab.reading import READING_FIELDS
+
+FIELDS = READING_FIELDS
 TIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$")
 
 

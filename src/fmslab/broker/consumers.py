@@ -19,12 +19,11 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from fmslab.broker.clients import make_consumer, make_producer
 from fmslab.broker.offsets import high_watermarks, partitions_of
+from fmslab.reading import MISSING_SENTINEL, MOTORS, SENSORS
 
 SENSOR_ALERT = 90.0  # the course's simple consumer: any sensor above 90 raises an alert
 MOTOR_ALERT = 1500.0
-SENSORS = ("sensor1", "sensor2", "sensor3")
-MOTORS = ("motor1", "motor2", "motor3")
-MISSING = -1  # the device's read-failure sentinel (DESIGN.md section 4)
+MISSING = MISSING_SENTINEL
 
 Reading = dict[str, Any]
 Predicate = Callable[[Reading], bool]

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from fmslab.reading import MISSING_SENTINEL, VALUE_FIELDS
+
 REQUIRED_FIELDS = ("DeviceId", "time")
-SENSOR_FIELDS = ("sensor1", "sensor2", "sensor3", "motor1", "motor2", "motor3")
-MISSING_SENTINEL = -1  # the device's "read failure" value
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def reading_key(reading: dict[str, Any]) -> bytes:
 def sensor_values(reading: dict[str, Any]) -> dict[str, float]:
     """The numeric sensor and motor values of a reading, without the missing-value sentinel."""
     values = {}
-    for name in SENSOR_FIELDS:
+    for name in VALUE_FIELDS:
         value = reading.get(name)
         # type() rather than isinstance(): bool is an int subclass and must not count.
         if type(value) in (int, float) and value != MISSING_SENTINEL:

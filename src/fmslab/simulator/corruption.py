@@ -10,20 +10,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from fmslab.reading import READING_FIELDS
 from fmslab.simulator.clock import format_time
 from fmslab.simulator.draws import Draws
-
-READING_FIELDS = (
-    "time",
-    "DeviceId",
-    "sensor1",
-    "sensor2",
-    "sensor3",
-    "motor1",
-    "motor2",
-    "motor3",
-    "isFail",
-)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,9 @@ from typing import Any
 import yaml
 
 from fmslab.config import data_dir
+from fmslab.reading import MOTORS, SENSORS, VALUE_FIELDS
 
-SENSOR_FIELDS = ("sensor1", "sensor2", "sensor3")
-MOTOR_FIELDS = ("motor1", "motor2", "motor3")
-VALUE_FIELDS = SENSOR_FIELDS + MOTOR_FIELDS
+SENSOR_FIELDS, MOTOR_FIELDS = SENSORS, MOTORS
 BASE_DEVICES = 5
 
 

@@ -59,6 +59,7 @@ from fmslab.quality.fields import FieldCheck, clean_field
 from fmslab.quality.rules import QualityRules, load_rules
 from fmslab.quality.state import DeviceState, FieldHistory
 from fmslab.quality.validator import QualityValidator, RoutedRecord, parse_item
+from fmslab.reading import MOTORS, READING_FIELDS, SENSORS
 
 DEFAULT_KEY_MEMORY = 8640  # accepted keys remembered per device: 24 h at one reading per 10 s
 GROUP = "device_key"
@@ -66,8 +67,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 _ID_LIMIT = 200  # characters of a reading_id kept
 
-SENSORS = ("sensor1", "sensor2", "sensor3")
-MOTORS = ("motor1", "motor2", "motor3")
 
 # The explicit schema of every routed record (the stateful operator's output).
 ROUTED_SCHEMA = StructType(
@@ -202,7 +201,7 @@ def _row(rec: RoutedRecord, reading_id: str | None, source: pd.Series, now: date
         "reading_id": reading_id,
         "zone": rec.zone,
         "reasons": list(rec.reasons),
-        **{name: record.get(name) for name in ("time", "DeviceId", *SENSORS, *MOTORS, "isFail")},
+        **{name: record.get(name) for name in READING_FIELDS},
         "collected_at": record.get("collected_at"),
         "raw": rec.raw if rec.zone == "quarantine" else None,
         "kafka_partition": source["partition"],

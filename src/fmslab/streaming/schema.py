@@ -22,10 +22,10 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
+from fmslab.reading import MOTORS, SENSORS
+
 CORRUPT = "_corrupt"
 PARSE_ERROR = "parse_error"
-SENSORS = ("sensor1", "sensor2", "sensor3")
-MOTORS = ("motor1", "motor2", "motor3")
 
 # The reading as typed columns (DESIGN.md section 4, plus what the collector adds).
 READING_SCHEMA = StructType(

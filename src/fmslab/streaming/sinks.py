@@ -30,6 +30,7 @@ from pyspark.sql import DataFrame
 from fmslab.lake.layout import PARQUET_SUFFIX
 from fmslab.lake.records import write_records
 from fmslab.lake.storage import Lake
+from fmslab.reading import READING_FIELDS
 
 READING_ZONES = ("processed", "alerts", "quarantine")
 
@@ -51,15 +52,7 @@ def batch_file_name(token: str, batch_id: int, suffix: str = "") -> str:
 STORED_COLUMNS = (
     "reading_id",
     "reasons",
-    "time",
-    "DeviceId",
-    "sensor1",
-    "sensor2",
-    "sensor3",
-    "motor1",
-    "motor2",
-    "motor3",
-    "isFail",
+    *READING_FIELDS,
     "collected_at",
     "kafka_partition",
     "kafka_offset",
