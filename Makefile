@@ -38,7 +38,7 @@ labs-check: $(STAMP)  ## labs/ must equal what solutions/ generate
 	@test -z "$$(git status --porcelain -- labs/)" || (echo "labs/ has untracked or changed files: run make labs and commit" && exit 1)
 
 lab: $(STAMP)  ## open JupyterLab on the workbook
-	$(BIN)/jupyter lab --ip 127.0.0.1 notebooks/
+	$(BIN)/jupyter lab --ip 127.0.0.1 --notebook-dir .
 
 doctor: $(STAMP)
 	$(BIN)/fmslab doctor
