@@ -1,57 +1,90 @@
-"""The main job (`fmslab run`) end to end: a real simulator process, real HTTP, real rules."""
+"""The main job (`fmslab run`) end to end: real simulator, broker, collector, Spark stream job."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from fmslab.services import free_port
+from fmslab.collector.archive import iter_archive
+from fmslab.lake.local import LocalLake
+from fmslab.lake.records import read_zone
+from fmslab.services import pid_alive
+
+from .conftest import settings_of
 
 
-def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "FMSLAB_API_PORT": str(free_port()),
-        "FMSLAB_STATE_DIR": str(tmp_path / "state"),
-        "FMSLAB_REPORTS_DIR": str(tmp_path / "reports"),
-        "FMSLAB_SEED": "11",
-        "COLUMNS": "120",
-    }
+def _run(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "fmslab", "run", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+        capture_output=True, text=True, env=env, timeout=timeout,
+    )  # fmt: skip
+
+
+def lake_rows(lake_dir: Path) -> pd.DataFrame:
+    """reading_id, DeviceId and time of every row in the reading zones."""
+    lake = LocalLake(lake_dir)
+    frames = []
+    for zone in ("processed", "alerts", "quarantine"):
+        frame = read_zone(lake, zone)
+        if not frame.empty:
+            frames.append(frame[["reading_id", "device_id", "time"]].assign(zone=zone))
+    return pd.concat(frames, ignore_index=True)
+
+
+def assert_exactly_once(archive_dir: Path, lake_dir: Path) -> int:
+    """Every archived reading is in the lake once by reading_id, or was dropped as a duplicate of
+    a stored (DeviceId, time); no reading_id is stored twice. Returns the archived count."""
+    archived = list(iter_archive(archive_dir))
+    rows = lake_rows(lake_dir)
+    counts = Counter(rows["reading_id"])
+    assert max(counts.values()) == 1, [k for k, v in counts.items() if v > 1][:5]
+    accepted = rows[rows["zone"] != "quarantine"]
+    keys = {
+        (int(d), pd.Timestamp(t))
+        for d, t in zip(accepted["device_id"], accepted["time"], strict=True)
+    }
+    for reading in archived:
+        if reading["reading_id"] not in counts:
+            key = (int(reading["DeviceId"]), pd.Timestamp(reading["time"]))
+            assert key in keys, f"{reading['reading_id']} is neither stored nor a duplicate"
+    return len(archived)
 
 
 @pytest.mark.slow
-def test_run_polls_every_device_each_interval_and_writes_the_report(tmp_path: Path) -> None:
-    result = _run(tmp_path, "--duration", "3", "--interval", "0.5", "--faults", "none")
-    assert result.returncode == 0, result.stderr
-    report = json.loads((tmp_path / "reports" / "quality-report.json").read_text())
-    # 6 ticks x 5 devices, nothing lost: every request brought back a payload.
-    assert report["requests"] == 30
-    assert report["payloads"] == 30
-    assert report["api_errors"] == {}
-    zones = [r["zone"] for r in report["records"]]
-    assert len(zones) == 30
-    assert set(zones) <= {"processed", "alerts", "quarantine", "dropped"}
-    assert set(report["dimensions"]) == {"completeness", "accuracy", "consistency", "timeliness"}
-    assert 0.0 <= report["score"] <= 1.0
-    assert "Quality report" in (tmp_path / "reports" / "quality-report.md").read_text()
-    assert "completeness" in result.stdout
-    # The simulator it started is stopped: no service state left behind.
+def test_run_writes_the_reports_and_stores_every_reading_once(pipeline_env, tmp_path) -> None:
+    result = _run(pipeline_env, "--duration", "15", "--interval", "1", "--faults", "none")
+    assert result.returncode == 0, result.stderr + result.stdout
+    reports = tmp_path / "reports"
+    figures = json.loads((reports / "run-report.json").read_text())
+    page = (reports / "run-report.html").read_text()
+    assert page.count("data:image/png;base64,") >= 2
+    assert "Readings per device" in page
+    # About 15 polls of 5 devices, every device polled.
+    assert 50 <= figures["collected"] <= 100
+    assert set(figures["readings_per_device"]) == {"1", "2", "3", "4", "5"}
+    assert figures["exactly_once"]["stored_twice"] == 0
+    assert sum(figures["zones"].values()) + figures["dropped_duplicates"] == figures["collected"]
+    assert set(figures["quality"]["dimensions"]) == {
+        "completeness", "accuracy", "consistency", "timeliness"
+    }  # fmt: skip
+    assert 0.0 <= figures["quality"]["score"] <= 1.0
+    assert "readings collected" in result.stdout
+    settings = settings_of(pipeline_env)
+    count = assert_exactly_once(Path(settings.lake_dir) / "landing", Path(settings.lake_dir))
+    assert count == figures["collected"]
+    # Every service it started is stopped: no record left, no recorded pid alive.
     assert not list((tmp_path / "state" / "services").glob("*.json"))
+    assert set(figures["services"]) == {"api", "broker", "stream", "collector"}
+    assert not [name for name, pid in figures["services"].items() if pid_alive(pid)]
 
 
-def test_run_rejects_an_interval_longer_than_the_duration(tmp_path: Path) -> None:
-    result = _run(tmp_path, "--duration", "1", "--interval", "5")
+def test_run_rejects_an_interval_longer_than_the_duration(pipeline_env) -> None:
+    result = _run(pipeline_env, "--duration", "1", "--interval", "5", timeout=60)
     assert result.returncode == 2
     assert "interval" in result.stderr

@@ -1,21 +1,33 @@
-"""The main job (`fmslab run`, `make run`): simulator -> bounded poll -> quality rules -> report."""
+"""The main job (`fmslab run`, `make run`): the embedded pipeline for a while, then a report.
+
+    up (simulator, broker, stream job, collector)  ->  live progress for `duration` seconds
+    ->  stop the collector, let the stream job drain  ->  down  ->  reconcile  ->  report
+
+The stream job (Spark) starts in the background while collection begins, so its start-up overlaps
+the run; the first readings' latency includes it, and the report says so with a separate
+steady-state figure (readings collected after the stream job's first write).
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
+from rich.live import Live
 from rich.table import Table
-from tqdm import tqdm
 
 from fmslab.config import Settings
-from fmslab.jobs.poll import PollResult, poll_devices
-from fmslab.quality import check_readings
-from fmslab.quality.result import QualityResult
-from fmslab.services import free_port, port_in_use
-from fmslab.simulator.process import simulator
+from fmslab.jobs import orchestration
+from fmslab.jobs.progress import PipelineWatch, Snapshot, latency_summary
+from fmslab.jobs.report import summary_rows, write_reports
+from fmslab.services import read_service, stop_service, wait_until
+
+DRAIN_TIMEOUT = 60.0
 
 
 @dataclass
@@ -26,98 +38,180 @@ class RunOptions:
     interval: float = 10.0
     devices: int = 5
     faults: str = "default"
-    progress: bool = True
+    live: bool = True
+    drain_timeout: float = DRAIN_TIMEOUT
 
 
 @dataclass
 class RunOutcome:
-    """The measured result of one run, and where its report was written."""
+    """The measured figures of one run, and where its reports were written."""
 
-    poll: PollResult
-    quality: QualityResult
+    figures: dict[str, Any]
     report_json: Path
-    report_md: Path
+    report_html: Path
+    latencies: list[float] = field(default_factory=list)
 
 
-def _api_port(settings: Settings, console: Console) -> int:
-    if not port_in_use(settings.api_port, settings.host):
-        return settings.api_port
-    port = free_port(settings.host)
-    console.print(f"[yellow]port {settings.api_port} is taken; the simulator uses {port}[/]")
-    return port
+def progress_table(snap: Snapshot, elapsed: float, duration: float) -> Table:
+    """The live view: collected, stored per zone, quality score, latency."""
+    table = Table(title=f"fmslab run · {elapsed:.0f}/{duration:.0f} s")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_row("readings collected", str(snap.collected))
+    for zone, count in snap.zones.items():
+        table.add_row(f"stored in {zone}", str(count))
+    table.add_row("micro-batches written", str(snap.batches))
+    table.add_row("quality score", "-" if snap.score is None else f"{snap.score:.1%}")
+    table.add_row("alerts (isFail)", str(snap.zones.get("alerts", 0)))
+    p50, p95 = snap.latency.get("p50"), snap.latency.get("p95")
+    table.add_row("latency p50 / p95", "-" if p50 is None else f"{p50:.1f} s / {p95:.1f} s")
+    return table
 
 
-def _poll_with_progress(url: str, options: RunOptions) -> PollResult:
-    ticks = max(1, int(options.duration // options.interval))
-    with tqdm(total=ticks, unit="poll", desc="collecting", disable=not options.progress) as bar:
+def _watch(watch: PipelineWatch, options: RunOptions, console: Console) -> Snapshot:
+    start = time.monotonic()
+    snap = watch.snapshot()
+    with Live(console=console, refresh_per_second=2, transient=False) as live:
+        while (elapsed := time.monotonic() - start) < options.duration:
+            snap = watch.snapshot()
+            if options.live:
+                live.update(progress_table(snap, elapsed, options.duration))
+            elif int(elapsed) % 10 == 0:
+                console.print(
+                    f"{elapsed:4.0f}s collected {snap.collected} stored {snap.stored} "
+                    f"score {snap.score} latency p50 {snap.latency.get('p50')}"
+                )
+            time.sleep(min(1.0, max(0.0, options.duration - elapsed)))
+        snap = watch.snapshot()
+        live.update(progress_table(snap, options.duration, options.duration))
+    return snap
 
-        def on_tick(_tick: int, result: PollResult) -> None:
-            bar.update(1)
-            bar.set_postfix(readings=len(result.payloads), errors=sum(result.errors.values()))
 
-        return poll_devices(
-            url,
-            devices=options.devices,
-            interval=options.interval,
-            duration=options.duration,
-            on_tick=on_tick,
+def _drain(settings: Settings, timeout: float) -> bool:
+    """Wait until the lake holds every archived reading (or the stream job is gone)."""
+    from fmslab.lake.reconcile import reconcile
+    from fmslab.lake.storage import open_lake
+
+    archive = orchestration.archive_dir(settings)
+    lake = open_lake(settings)
+    state = Path(settings.state_dir or ".fmslab")
+
+    def drained() -> bool:
+        stream = read_service("stream", state)
+        if stream is None or not stream.alive():
+            raise RuntimeError("the stream job is not running")
+        # Every reading stored, and no batch half-written (its quality report comes last).
+        if not orchestration.stream_idle(stream):
+            return False
+        return reconcile(archive, lake, dry_run=True).missing == 0 and orchestration.stream_idle(
+            stream
         )
+
+    try:
+        return wait_until(drained, timeout, interval=1.0)
+    except RuntimeError:
+        return False
+
+
+def _steady(watch: PipelineWatch) -> list[float]:
+    """Latencies of readings collected after the stream job's first lake write."""
+    if not watch.first_seen:
+        return []
+    first = min(watch.first_seen.values())
+    return [
+        mtime - watch.collected_at[rid].timestamp()
+        for rid, mtime in watch.first_seen.items()
+        if watch.collected_at[rid].timestamp() >= first
+    ]
+
+
+def figures_of(
+    watch: PipelineWatch, snap: Snapshot, options: RunOptions, settings: Settings
+) -> dict[str, Any]:
+    """The run's figures (the JSON report)."""
+    counts = watch.lake_ids()
+    ids = watch.archived
+    per_device = Counter(d for d in ids.values() if d is not None)
+    return {
+        "options": {
+            "duration": options.duration,
+            "interval": options.interval,
+            "devices": options.devices,
+            "faults": options.faults,
+            "seed": settings.seed,
+        },
+        "collected": len(ids),
+        "readings_per_device": {str(d): per_device[d] for d in sorted(per_device)},
+        "zones": snap.zones,
+        "dropped_duplicates": sum(1 for rid in ids if counts[rid] == 0),
+        "exactly_once": {
+            "stored_once": sum(1 for rid in ids if counts[rid] == 1),
+            "stored_twice": sum(1 for rid in ids if counts[rid] > 1),
+            "not_stored": sum(1 for rid in ids if counts[rid] == 0),
+        },
+        "quality": {"score": snap.score, "dimensions": snap.dimensions, "batches": snap.batches},
+        "latency_seconds": snap.latency,
+        "latency_steady_seconds": latency_summary(_steady(watch)),
+    }
+
+
+def _targets() -> dict[str, float]:
+    from fmslab.quality.rules import load_rules
+
+    kpis = load_rules().kpis
+    return {n: float(getattr(kpis, n)) for n in ("completeness", "accuracy", "consistency")} | {
+        "timeliness": float(kpis.timeliness)
+    }
 
 
 def run_main_job(settings: Settings, options: RunOptions, console: Console) -> RunOutcome:
-    """Start the simulator, poll it for a while, apply the quality rules, write the report."""
-    port = _api_port(settings, console)
+    """Bring the pipeline up, watch it for `duration`, stop it, reconcile, write the reports."""
+    from fmslab.lake.reconcile import reconcile
+    from fmslab.lake.storage import open_lake
+
+    started, since = time.monotonic(), time.time()
+    state = Path(settings.state_dir or ".fmslab")
+    pipeline = orchestration.PipelineOptions(
+        options.devices, options.interval, options.faults, wait_for_stream=False
+    )
     console.print(
-        f"FMS API simulator on {settings.host}:{port} · {options.devices} devices · "
-        f"every {options.interval:g}s for {options.duration:g}s · faults={options.faults}"
+        f"embedded pipeline: {options.devices} devices every {options.interval:g}s for "
+        f"{options.duration:g}s · faults={options.faults} · seed={settings.seed}"
     )
-    with simulator(
-        port=port,
-        seed=settings.seed,
-        devices=options.devices,
-        interval=options.interval,
-        faults=options.faults,
-        clock="realtime",
-        state_dir=settings.state_dir,
-    ) as url:
-        poll = _poll_with_progress(url, options)
-    quality = check_readings(poll.payloads, interval=options.interval)
-    json_path, md_path = write_reports(settings.reports_dir, poll, quality)
-    print_summary(console, poll, quality)
-    console.print(f"report written to {json_path} and {md_path}")
-    return RunOutcome(poll, quality, json_path, md_path)
-
-
-def write_reports(reports_dir: Path, poll: PollResult, quality: QualityResult) -> tuple[Path, Path]:
-    """Write the quality report as JSON (machine-readable) and Markdown (for people)."""
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    document = {
-        "requests": poll.requests,
-        "payloads": len(poll.payloads),
-        "api_errors": dict(poll.errors),
-        **quality.to_json(),
+    services = {s.name: s.pid for s in orchestration.up(settings, pipeline)}
+    seconds: dict[str, float] = {"startup": round(time.monotonic() - started, 1)}
+    watch = PipelineWatch(orchestration.archive_dir(settings), Path(settings.lake_dir), since)
+    try:
+        _watch(watch, options, console)
+        stop_service("collector", state)  # it flushes its producer and archive on SIGTERM
+        mark = time.monotonic()
+        drained = _drain(settings, options.drain_timeout)
+        seconds["drain"] = round(time.monotonic() - mark, 1)
+    finally:
+        orchestration.down(settings)
+    result = reconcile(orchestration.archive_dir(settings), open_lake(settings))
+    snap = watch.snapshot()
+    figures = {
+        "started_at": datetime.fromtimestamp(since, UTC).isoformat(timespec="seconds"),
+        **figures_of(watch, snap, options, settings),
+        "drained": drained,
+        "services": services,
+        "reconcile": result.to_dict(),
     }
-    json_path = reports_dir / "quality-report.json"
-    json_path.write_text(json.dumps(document, indent=2, default=str) + "\n")
-    md_path = reports_dir / "quality-report.md"
-    md_path.write_text(
-        "# Quality report of the last `fmslab run`\n\n"
-        f"Requests: {poll.requests} · payloads: {len(poll.payloads)} · "
-        f"API errors: {dict(poll.errors) or 'none'}\n\n" + quality.report.to_markdown() + "\n"
-    )
-    return json_path, md_path
+    seconds["total"] = round(time.monotonic() - started, 1)
+    figures["seconds"] = seconds
+    latencies = watch.latencies()
+    json_path, html_path = write_reports(Path(settings.reports_dir), figures, latencies, _targets())
+    print_summary(console, figures)
+    console.print(f"report written to {html_path} and {json_path}")
+    return RunOutcome(figures, json_path, html_path, latencies)
 
 
-def print_summary(console: Console, poll: PollResult, quality: QualityResult) -> None:
-    """Print the collection figures, the zone counts and the quality report table."""
-    table = Table(title="Collection")
+def print_summary(console: Console, figures: dict[str, Any]) -> None:
+    """The headline figures as a table."""
+    table = Table(title="fmslab run summary")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    table.add_row("requests", str(poll.requests))
-    table.add_row("payloads received", str(len(poll.payloads)))
-    for kind, count in sorted(poll.errors.items()):
-        table.add_row(f"API error {kind}", str(count))
-    for zone, count in sorted(quality.report.zone_counts.items()):
-        table.add_row(f"zone {zone}", str(count))
+    for label, value in summary_rows(figures):
+        table.add_row(label, str(value))
     console.print(table)
-    console.print(quality.report.table())
