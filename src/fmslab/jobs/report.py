@@ -52,7 +52,13 @@ def dimensions_chart(dimensions: dict[str, float], targets: dict[str, float]) ->
     for bar, name in zip(bars, names, strict=True):
         if name in targets:
             x = bar.get_x()
-            ax.hlines(targets[name] * 100, x - 0.08, x + bar.get_width() + 0.08, linestyles="--")
+            ax.hlines(
+                targets[name] * 100,
+                x - 0.08,
+                x + bar.get_width() + 0.08,
+                colors="#333333",
+                linestyles="--",
+            )
     ax.set_ylim(0, 110)
     ax.set_ylabel("%")
     ax.set_title("Quality dimensions (dashed: target)")
@@ -104,6 +110,11 @@ def _table(rows: list[tuple[str, Any]]) -> str:
     return f"<table>{body}</table>"
 
 
+def _pair(figures: dict[str, Any]) -> str:
+    steady = figures.get("latency_steady_seconds") or {}
+    return f"{steady.get('p50')} / {steady.get('p95')} ({steady.get('count', 0)} readings)"
+
+
 def summary_rows(figures: dict[str, Any]) -> list[tuple[str, Any]]:
     """The headline figures of a run as (label, value) rows."""
     quality, latency = figures["quality"], figures["latency_seconds"]
@@ -121,6 +132,7 @@ def summary_rows(figures: dict[str, Any]) -> list[tuple[str, Any]]:
         ("latency p50 (s)", latency["p50"]),
         ("latency p95 (s)", latency["p95"]),
         ("latency max (s)", latency["max"]),
+        ("latency p50 / p95 after the stream job's start-up (s)", _pair(figures)),
         ("total run time (s)", figures["seconds"]["total"]),
     ]
     return rows

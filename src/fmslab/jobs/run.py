@@ -71,19 +71,29 @@ def progress_table(snap: Snapshot, elapsed: float, duration: float) -> Table:
 def _watch(watch: PipelineWatch, options: RunOptions, console: Console) -> Snapshot:
     start = time.monotonic()
     snap = watch.snapshot()
-    with Live(console=console, refresh_per_second=2, transient=False) as live:
+    # A terminal gets a live table; a log (CI, `make run > log`) a line every 10 s.
+    live = Live(console=console, refresh_per_second=2) if options.live else None
+    if live is not None:
+        live.start()
+    try:
+        printed = -1
         while (elapsed := time.monotonic() - start) < options.duration:
             snap = watch.snapshot()
-            if options.live:
+            if live is not None:
                 live.update(progress_table(snap, elapsed, options.duration))
-            elif int(elapsed) % 10 == 0:
+            elif int(elapsed) // 10 != printed:
+                printed = int(elapsed) // 10
                 console.print(
                     f"{elapsed:4.0f}s collected {snap.collected} stored {snap.stored} "
                     f"score {snap.score} latency p50 {snap.latency.get('p50')}"
                 )
             time.sleep(min(1.0, max(0.0, options.duration - elapsed)))
         snap = watch.snapshot()
-        live.update(progress_table(snap, options.duration, options.duration))
+    finally:
+        if live is not None:
+            live.stop()
+    if live is None:
+        console.print(progress_table(snap, options.duration, options.duration))
     return snap
 
 
