@@ -9,6 +9,7 @@ file that held it (when it became readable) minus its `collected_at`; backfilled
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +17,6 @@ from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
-
-from fmslab.collector.stats import percentile
 
 READING_ZONES = ("processed", "alerts", "quarantine")
 DIMENSIONS = ("completeness", "accuracy", "consistency", "timeliness")
@@ -167,6 +166,14 @@ class PipelineWatch:
             batches=len(frame),
             latency=latency_summary(values),
         )
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least q % of values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def latency_summary(values: list[float]) -> dict[str, Any]:
