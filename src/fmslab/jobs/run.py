@@ -97,14 +97,19 @@ def _watch(watch: PipelineWatch, options: RunOptions, console: Console) -> Snaps
     return snap
 
 
-def _drain(settings: Settings, timeout: float) -> bool:
-    """Wait until the lake holds every archived reading (or the stream job is gone)."""
-    from fmslab.lake.reconcile import reconcile
+def _drain(settings: Settings, watch: PipelineWatch, timeout: float) -> bool:
+    """Wait until the lake holds every reading of this run (or the stream job is gone)."""
+    from fmslab.collector.archive import iter_archive
+    from fmslab.lake.reconcile import count_missing
     from fmslab.lake.storage import open_lake
 
-    archive = orchestration.archive_dir(settings)
     lake = open_lake(settings)
     state = Path(settings.state_dir or ".fmslab")
+    watch.refresh()
+    ours = watch.archived
+    archived = [
+        r for r in iter_archive(orchestration.archive_dir(settings)) if r.get("reading_id") in ours
+    ]
 
     def drained() -> bool:
         stream = read_service("stream", state)
@@ -113,9 +118,7 @@ def _drain(settings: Settings, timeout: float) -> bool:
         # Every reading stored, and no batch half-written (its quality report comes last).
         if not orchestration.stream_idle(stream):
             return False
-        return reconcile(archive, lake, dry_run=True).missing == 0 and orchestration.stream_idle(
-            stream
-        )
+        return count_missing(archived, lake) == 0 and orchestration.stream_idle(stream)
 
     try:
         return wait_until(drained, timeout, interval=1.0)
@@ -195,7 +198,7 @@ def run_main_job(settings: Settings, options: RunOptions, console: Console) -> R
         _watch(watch, options, console)
         stop_service("collector", state)  # it flushes its producer and archive on SIGTERM
         mark = time.monotonic()
-        drained = _drain(settings, options.drain_timeout)
+        drained = _drain(settings, watch, options.drain_timeout)
         seconds["drain"] = round(time.monotonic() - mark, 1)
     finally:
         orchestration.down(settings)

@@ -119,6 +119,12 @@ def find_missing(
     return missing, stored, duplicates
 
 
+def count_missing(archived: list[dict[str, Any]], lake: Lake) -> int:
+    """How many of `archived` the lake lacks (neither stored nor a dropped duplicate)."""
+    ids, keys, _ = _stored(lake)
+    return len(find_missing(archived, ids, keys)[0])
+
+
 def reconcile_token(missing: list[dict[str, Any]]) -> str:
     """`reconcile<12 hex digits>`: a name fixed by the ids of the readings it backfills."""
     ids = sorted(str(r.get("reading_id")) for r in missing)
