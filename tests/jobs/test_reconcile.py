@@ -171,3 +171,16 @@ def test_a_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
     result = _cli("--archive-dir", str(tmp_path / "nowhere"), "--lake-dir", str(tmp_path))
     assert result.returncode == 2
     assert "no landing archive" in result.stderr
+
+
+def test_the_engine_is_seeded_with_the_devices_history_in_the_lake(archive, lake) -> None:
+    batch = readings(0, 5, devices=1)
+    archive.append(batch)
+    reconcile(archive.root, lake)
+    # A read failure (-1) is interpolated with the device's previous valid value: the last
+    # reading already in the lake, which only a seeded engine knows.
+    failed = {**readings(5, 1, devices=1)[0], "sensor1": -1}
+    archive.append([failed])
+    assert reconcile(archive.root, lake).backfilled == 1
+    stored = read_zone(lake, "processed").set_index("reading_id")
+    assert stored.loc[failed["reading_id"], "sensor1"] == batch[-1]["sensor1"]
