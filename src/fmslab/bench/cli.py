@@ -1,4 +1,4 @@
-"""Commands of the benchmark area: `fmslab bench producer ...`, `fmslab bench collector ...`."""
+"""Commands of the benchmark area: `fmslab bench producer|collector|pipeline ...`."""
 
 from __future__ import annotations
 
@@ -143,6 +143,68 @@ def collector(
         typer.echo(json.dumps(result))
     else:
         _print_collector(result)
+        typer.echo(f"written to {path}")
+    if result["lost"]:
+        raise typer.Exit(2)
+
+
+def _print_pipeline(result: dict[str, Any]) -> None:
+    drain, normal, high = (result["scenarios"][k] for k in ("drain", "normal", "high"))
+    met = result["meets_targets"]
+
+    def lat(s: dict[str, Any]) -> str:
+        x = s["latency_s"]
+        return f"p50 {x['p50']} / p95 {x['p95']} / p99 {x['p99']} / max {x['max']} s"
+
+    rows = [
+        ("drain", f"{drain['stored']} of {drain['sent']} in {drain['seconds']} s: "
+         f"{drain['throughput_msg_s']} msg/s (target >= {result['targets']['throughput_msg_s']}: "
+         f"{'met' if met['throughput_msg_s'] else 'NOT met'})"),
+        ("normal", f"{normal['devices']} devices every {normal['interval_s']} s: {lat(normal)}"),
+        ("high", f"{high['achieved_rate_msg_s']} msg/s offered: {lat(high)}"),
+        ("peak RSS", f"{result['rss_mb']} MiB (target <= {result['targets']['rss_mb']}: "
+         f"{'met' if met['rss_mb'] else 'NOT met'})"),
+        ("sent/stored", f"{result['sent']} / {result['stored']}"),
+        ("lost/dups", f"{result['lost']} / {result['duplicates']}"),
+    ]  # fmt: skip
+    for name, value in rows:
+        typer.echo(f"{name:<12}{value}")
+
+
+@bench_app.command("pipeline")
+def pipeline(
+    backlog: int = typer.Option(20_000, "--backlog", min=1, help="Readings drained at once."),
+    normal_interval: float = typer.Option(
+        1.0, "--normal-interval", min=0.1, help="Seconds between readings of the 5 devices."
+    ),
+    normal_seconds: float = typer.Option(20.0, "--normal-seconds", min=1.0),
+    high_rate: float = typer.Option(200.0, "--high-rate", min=1.0, help="Readings per second."),
+    high_seconds: float = typer.Option(20.0, "--high-seconds", min=1.0),
+    output: Path = typer.Option(None, "--output", help="Default: reports/bench-pipeline.json."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Kafka -> Spark -> lake end to end: drain throughput, latency, loss, peak memory."""
+    from fmslab.bench.pipeline import BenchPlan, run_pipeline_bench
+
+    settings = load_settings()
+    plan = BenchPlan(
+        backlog=backlog,
+        normal_interval=normal_interval,
+        normal_seconds=normal_seconds,
+        high_rate=high_rate,
+        high_seconds=high_seconds,
+        seed=settings.seed,
+    )
+    try:
+        result = run_pipeline_bench(plan)
+    except (BrokerError, BrokerUnreachable, ServiceError, KafkaError, OffsetsError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from err
+    path = write_report(result, output or Path(settings.reports_dir) / "bench-pipeline.json")
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        _print_pipeline(result)
         typer.echo(f"written to {path}")
     if result["lost"]:
         raise typer.Exit(2)

@@ -1,0 +1,52 @@
+"""`fmslab bench pipeline` with tiny numbers: the report's keys, exact counts, nothing lost.
+
+No timing is asserted (the figures are measured and printed, not unit-tested).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fmslab.services import fmslab_command
+
+TOP_KEYS = {"sent", "stored", "lost", "duplicates", "throughput_msg_s", "latency_s", "rss_mb"}
+LATENCY_KEYS = {"p50", "p95", "p99", "max"}
+
+
+@pytest.mark.slow  # an `fmslab` subprocess with its own JVM and three embedded brokers
+@pytest.mark.timeout(600)
+def test_cli_measures_a_tiny_run_and_writes_its_report(tmp_path: Path) -> None:
+    report = tmp_path / "bench-pipeline.json"
+    args = [
+        "--backlog", "60",
+        "--normal-interval", "0.5", "--normal-seconds", "2",
+        "--high-rate", "20", "--high-seconds", "2",
+        "--output", str(report), "--json",
+    ]  # fmt: skip
+    env = {**os.environ, "FMSLAB_STATE_DIR": str(tmp_path / "state")}
+    result = subprocess.run(
+        fmslab_command("bench", "pipeline", *args),
+        capture_output=True,
+        text=True,
+        timeout=560,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    printed = json.loads(result.stdout.strip().splitlines()[-1])
+    assert json.loads(report.read_text()) == printed
+    assert set(printed) >= TOP_KEYS
+    assert set(printed["latency_s"]) == LATENCY_KEYS
+    drain, normal, high = (printed["scenarios"][k] for k in ("drain", "normal", "high"))
+    assert (drain["sent"], normal["sent"], high["sent"]) == (60, 20, 40)
+    assert printed["sent"] == printed["stored"] == 120
+    assert printed["lost"] == 0 and printed["duplicates"] == 0
+    assert normal["latency_s"]["samples"] == 20 and high["latency_s"]["samples"] == 40
+    p = printed["latency_s"]
+    assert 0 < p["p50"] <= p["p95"] <= p["p99"] <= p["max"]
+    assert printed["throughput_msg_s"] > 0 and printed["rss_mb"] > 100  # a JVM is in the tree
