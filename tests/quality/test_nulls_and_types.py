@@ -196,6 +196,13 @@ def test_time_is_normalised_to_utc() -> None:
 def test_unknown_fields_are_reported_and_dropped() -> None:
     rec = _one([reading(extra=1)])
     assert rec.zone == "processed" and "extra: unknown field ignored" in rec.reasons
+
+
+def test_the_collectors_reading_id_is_kept_as_text_without_a_reason() -> None:
+    rec = _one([reading(reading_id="3-2024-01-15T14:30:00Z-17", extra=1)])
+    assert rec.record["reading_id"] == "3-2024-01-15T14:30:00Z-17"
+    assert not any(r.startswith("reading_id") for r in rec.reasons)
+    assert "extra: unknown field ignored" in rec.reasons
     assert "extra" not in rec.record
 
 

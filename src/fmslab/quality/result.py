@@ -31,7 +31,8 @@ class QualityResult:
         UTC datetimes, motors as nullable ints, isFail as nullable booleans)."""
         rules = self.rules if self.rules is not None else load_rules()
         meta = [n for n in rules.metadata_fields if any(n in r.record for r in self.routed)]
-        columns = ["index", "zone", "reasons", *rules.fields, *meta]
+        ids = [n for n in rules.id_fields if any(n in r.record for r in self.routed)]
+        columns = ["index", "zone", "reasons", *rules.fields, *meta, *ids]
         rows = [
             {"index": rec.index, "zone": rec.zone, "reasons": list(rec.reasons), **rec.record}
             for rec in self.routed

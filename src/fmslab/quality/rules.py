@@ -131,6 +131,7 @@ class QualityRules(_Model):
     version: int = 1
     fields: dict[str, FieldRule]
     metadata_fields: tuple[str, ...] = ("collected_at",)
+    id_fields: tuple[str, ...] = ("reading_id",)
     outliers: OutlierSettings = OutlierSettings()
     timeliness: TimelinessRules = TimelinessRules()
     routing: RoutingRules

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from fmslab.quality.result import QualityResult
 
 _RAW_LIMIT = 1000  # characters of the original input kept for quarantine review
+_ID_LIMIT = 200  # characters of an id kept
 _JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
 
 
@@ -172,10 +173,13 @@ class QualityValidator:
         return self._devices[device_id]
 
     def _extras(self, obj: dict[str, Any], record: dict[str, Any]) -> list[str]:
-        """Metadata fields are kept (timestamps normalised); unknown fields are reported."""
+        """Metadata fields are kept (timestamps normalised), ids as text; unknown ones reported."""
         reasons = []
         for name, raw in obj.items():
             if name in self.rules.fields:
+                continue
+            if name in self.rules.id_fields:
+                record[name] = None if raw is None else str(raw)[:_ID_LIMIT]
                 continue
             if name not in self.rules.metadata_fields:
                 reasons.append(f"{str(name)[:40]}: unknown field ignored")
