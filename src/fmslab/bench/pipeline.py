@@ -34,10 +34,10 @@ import psutil
 from fmslab.broker.clients import make_producer
 from fmslab.broker.embedded import embedded_broker
 from fmslab.broker.topics import create_topics
-from fmslab.collector.stats import percentile
 from fmslab.config import Settings
 from fmslab.lake.records import read_zone
 from fmslab.lake.storage import Lake, open_lake
+from fmslab.measure import percentile
 from fmslab.simulator.feed import simulate_readings
 
 RAW_TOPIC = "fms-raw-data"

@@ -31,6 +31,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from fmslab.broker.clients import PRODUCER_DEFAULTS, make_producer
 from fmslab.broker.offsets import end_offsets
+from fmslab.measure import percentile
 
 TOPICS = {
     "sync": "bench-producer-sync",
@@ -196,11 +197,6 @@ def stored(bootstrap: str, topic: str) -> int:
     return sum(end_offsets(bootstrap, topic).values())
 
 
-def _percentile(sorted_values: list[float], q: float) -> float:
-    index = min(len(sorted_values) - 1, max(0, round(q * len(sorted_values)) - 1))
-    return sorted_values[index]
-
-
 def sync_phase(bootstrap: str, config: BenchConfig) -> dict[str, Any]:
     """Send one at a time, waiting for each acknowledgement; latency figures in ms."""
     topic = TOPICS["sync"]
@@ -221,8 +217,8 @@ def sync_phase(bootstrap: str, config: BenchConfig) -> dict[str, Any]:
         "acked": acks.ok,
         "stored": stored(bootstrap, topic) - before,
         "mean_ms": round(statistics.fmean(latencies), 3) if latencies else None,
-        "p50_ms": round(_percentile(latencies, 0.50), 3) if latencies else None,
-        "p95_ms": round(_percentile(latencies, 0.95), 3) if latencies else None,
+        "p50_ms": round(percentile(latencies, 50), 3) if latencies else None,
+        "p95_ms": round(percentile(latencies, 95), 3) if latencies else None,
         "max_ms": round(latencies[-1], 3) if latencies else None,
         "linger_ms": 0,
     }

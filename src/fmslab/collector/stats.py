@@ -7,14 +7,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-
-def percentile(values: list[float], q: float) -> float | None:
-    """The q-th percentile (nearest rank) of `values`, or None when there are none."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
+from fmslab.measure import percentile
 
 
 @dataclass

@@ -9,7 +9,6 @@ file that held it (when it became readable) minus its `collected_at`; backfilled
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
+
+from fmslab.measure import percentile
 
 READING_ZONES = ("processed", "alerts", "quarantine")
 DIMENSIONS = ("completeness", "accuracy", "consistency", "timeliness")
@@ -166,14 +167,6 @@ class PipelineWatch:
             batches=len(frame),
             latency=latency_summary(values),
         )
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """Nearest-rank percentile: the smallest value with at least q % of values at or below it."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def latency_summary(values: list[float]) -> dict[str, Any]:
