@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from fmslab.services import Service, fmslab_command, free_port, http_ok, start_service, stop_service
+from fmslab.broker.embedded import embedded_broker
+from fmslab.services import Service, free_port, http_ok, start_service, stop_service
+from fmslab.simulator.process import simulator_command
 
 StartService = Callable[..., Service]
 
@@ -50,18 +52,26 @@ def start_simulator(services: StartService, tmp_path: Path) -> Callable[..., str
     ) -> str:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        cmd = fmslab_command(
-            "api",
-            "--port", str(port),
-            "--seed", str(seed),
-            "--devices", str(devices),
-            "--interval", str(interval),
-            "--faults", faults,
-            "--clock", clock,
-            "--log-dir", str(tmp_path / f"api-{port}-log"),
-            *extra,
-        )  # fmt: skip
+        cmd = simulator_command(
+            port,
+            seed=seed,
+            devices=devices,
+            interval=interval,
+            faults=faults,
+            clock=clock,
+            log_dir=tmp_path / f"api-{port}-log",
+        )
+        cmd += list(extra)
         services(f"api-{port}", cmd, port=port, ready=http_ok(f"{url}/healthz"), timeout=30)
         return url
 
     return start
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[str]:
+    """Bootstrap address of a fresh Tansu broker (memory storage), stopped by pid afterwards."""
+    state = tmp_path / "broker-state"
+    state.mkdir()
+    with embedded_broker(state_dir=state) as bootstrap:
+        yield bootstrap

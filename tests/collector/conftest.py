@@ -12,34 +12,20 @@ import pytest
 from kafka import TopicPartition
 
 from fmslab.broker.clients import make_consumer
-from fmslab.broker.embedded import embedded_broker
 from fmslab.broker.offsets import end_offsets
 from fmslab.collector import CollectorConfig
-from fmslab.services import fmslab_command, free_port, http_ok, running
+from fmslab.simulator.process import simulator
 
 MakeConfig = Callable[..., CollectorConfig]
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[str]:
-    """Bootstrap address of a fresh Tansu broker (memory storage), stopped by pid afterwards."""
-    state = tmp_path / "broker-state"
-    state.mkdir()
-    with embedded_broker(state_dir=state) as bootstrap:
-        yield bootstrap
 
 
 @pytest.fixture(scope="module")
 def shared_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fault-free realtime simulator (5 devices, 0.5 s) shared by one module's tests."""
     state = tmp_path_factory.mktemp("shared-api")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    cmd = fmslab_command(
-        "api", "--port", str(port), "--seed", "7", "--devices", "5", "--interval", "0.5",
-        "--faults", "none", "--clock", "realtime", "--log-dir", str(state / "api-log"),
-    )  # fmt: skip
-    with running("shared-api", cmd, state_dir=state, port=port, ready=http_ok(f"{url}/healthz")):
+    with simulator(
+        seed=7, interval=0.5, clock="realtime", state_dir=state, log_dir=state / "api-log"
+    ) as url:
         yield url
 
 

@@ -21,7 +21,8 @@ from fmslab.broker.embedded import embedded_broker
 from fmslab.broker.offsets import OffsetsError, end_offsets
 from fmslab.collector import Collector, CollectorConfig
 from fmslab.collector.archive import iter_archive
-from fmslab.services import fmslab_command, free_port, http_ok, running
+from fmslab.services import free_port, http_ok, running
+from fmslab.simulator.process import simulator_command
 
 
 def _topic_total(bootstrap: str, topic: str) -> int:
@@ -35,16 +36,15 @@ def _topic_total(bootstrap: str, topic: str) -> int:
 def _simulator(devices: int, interval: float, seed: int, state: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    cmd = fmslab_command(
-        "api",
-        "--port", str(port),
-        "--devices", str(devices),
-        "--interval", str(interval),
-        "--seed", str(seed),
-        "--clock", "realtime",
-        "--faults", "none",
-        "--log-dir", str(state / "api-log"),
-    )  # fmt: skip
+    cmd = simulator_command(
+        port,
+        seed=seed,
+        devices=devices,
+        interval=interval,
+        faults="none",
+        clock="realtime",
+        log_dir=state / "api-log",
+    )
     with running(
         "bench-api", cmd, state_dir=state, port=port, ready=http_ok(f"{url}/healthz")
     ) as service:
