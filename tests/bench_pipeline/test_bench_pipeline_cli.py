@@ -23,9 +23,9 @@ LATENCY_KEYS = {"p50", "p95", "p99", "max"}
 def test_cli_measures_a_tiny_run_and_writes_its_report(tmp_path: Path) -> None:
     report = tmp_path / "bench-pipeline.json"
     args = [
-        "--backlog", "60",
+        "--backlog", "60", "--batch-size", "20",
         "--normal-interval", "0.5", "--normal-seconds", "2",
-        "--high-rate", "20", "--high-seconds", "2",
+        "--high-rate", "20", "--high-seconds", "2", "--poll", "0.1",
         "--output", str(report), "--json",
     ]  # fmt: skip
     env = {**os.environ, "FMSLAB_STATE_DIR": str(tmp_path / "state")}
@@ -49,4 +49,17 @@ def test_cli_measures_a_tiny_run_and_writes_its_report(tmp_path: Path) -> None:
     assert normal["latency_s"]["samples"] == 20 and high["latency_s"]["samples"] == 40
     p = printed["latency_s"]
     assert 0 < p["p50"] <= p["p95"] <= p["p99"] <= p["max"]
-    assert printed["throughput_msg_s"] > 0 and printed["rss_mb"] > 100  # a JVM is in the tree
+    assert printed["rss_mb"] > 100  # a JVM is in the tree
+    # The drain ran in batches of at most 20 readings; its steady rate is Spark's batch progress.
+    assert [b["rows"] for b in drain["batches"]] == [20, 20, 20]
+    assert all(b["ms"] > 0 for b in drain["batches"])
+    steady = 60 * 1000 / sum(b["ms"] for b in drain["batches"])
+    assert printed["throughput_msg_s"] == drain["throughput_msg_s"] == pytest.approx(steady, 0.01)
+    assert 0 < drain["end_to_end_msg_s"] <= printed["throughput_msg_s"]
+    # Devices staggered: 5 devices every 0.5 s is 10 readings/s, sent at about that pace.
+    assert normal["achieved_rate_msg_s"] == pytest.approx(10, rel=0.25)
+    assert set(printed["meets_targets"]) == {
+        "throughput", "latency_normal_p95", "latency_high_p95", "rss", "no_loss"
+    }  # fmt: skip
+    assert printed["meets_targets"]["no_loss"] is True
+    assert printed["meets_targets"]["latency_normal_p95"] == (p["p95"] <= 3)

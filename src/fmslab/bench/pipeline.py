@@ -1,28 +1,38 @@
 """Pipeline benchmark: fms-raw-data -> Spark -> lake, measured end to end (`fmslab bench pipeline`).
 
-Three scenarios, each on its own embedded broker, lake and checkpoint (one SparkSession):
+The issue's three scenarios, each on its own embedded broker, lake and checkpoint (one
+SparkSession, so the JVM starts once):
 
-- drain: a backlog of seeded readings is produced first, then the pipeline drains it with
-  availableNow; throughput = records stored / seconds from the query's start to its end (the
-  JVM is already up; the first batch pays the Python workers' start).
-- normal / high: readings are produced at a steady rate while the pipeline runs with a
-  processing-time trigger; a watcher reads the lake's zones (`read_zone`) every `poll` seconds and
-  notes when each reading_id first becomes readable. Latency = that moment - `collected_at` (set
-  when the reading is produced), so it includes up to `poll` seconds of watching granularity.
+- drain: a backlog of seeded readings (default 60,000) is produced first, then the pipeline drains
+  it with availableNow in micro-batches of at most `batch_size` (maxOffsetsPerTrigger). Two rates:
+  the steady rate of the micro-batches (Spark's progress: sum of numInputRows / sum of
+  triggerExecution durations) and the end-to-end rate (records / seconds from the query's start to
+  its end, the one-off query start included). `throughput_msg_s` is the steady rate.
+- normal: the course's load, 5 devices each sending every 10 s, the devices staggered over the
+  interval (one reading every 2 s), for 60 s (30 samples).
+- high: 1,000 readings/s for 20 s.
+
+In normal and high the query is started and its first (empty) micro-batch awaited before the first
+reading is sent, so the latency is the pipeline's, not the query's start-up. A watcher reads the
+new lake files of the reading zones every `poll` seconds and notes when each reading_id first
+becomes readable; latency = that moment - `collected_at` (set when the reading is sent), so it
+includes up to `poll` seconds of watching granularity.
 
 Loss and duplicates are counted from the lake (reading_id), never assumed. Peak memory is the
 resident set of this process's whole tree (this Python, the JVM, its Python workers and the
-broker), sampled every 0.5 s with psutil.
+broker), sampled every 0.5 s with psutil. The stream job's driver (foreachBatch) runs in this
+process, beside the producer and the watcher, as in one `fmslab stream` process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,35 +40,46 @@ from typing import Any
 
 import pandas as pd
 import psutil
+import pyarrow.parquet as pq
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fmslab.broker.clients import make_producer
 from fmslab.broker.embedded import embedded_broker
 from fmslab.broker.topics import create_topics
 from fmslab.config import Settings
-from fmslab.lake.records import read_zone
+from fmslab.lake.partitions import list_partitions
 from fmslab.lake.storage import Lake, open_lake
 from fmslab.measure import percentile
 from fmslab.simulator.feed import simulate_readings
 
 RAW_TOPIC = "fms-raw-data"
 READING_ZONES = ("processed", "alerts", "quarantine")
-TARGETS = {"throughput_msg_s": 5000, "rss_mb": 2500}
+TARGETS = {
+    "throughput_msg_s": 5000,
+    "latency_normal_p95_s": 3.0,
+    "latency_high_p95_s": 5.0,
+    "rss_mb": 2500,
+}
+READY_TIMEOUT = 120.0
 
 
 @dataclass
 class BenchPlan:
-    """What the benchmark runs; the defaults are the full run (tests pass tiny numbers)."""
+    """What the benchmark runs; the defaults are the issue's scenarios (tests pass tiny numbers)."""
 
-    backlog: int = 20_000
+    backlog: int = 60_000
+    batch_size: int = 20_000  # maxOffsetsPerTrigger of the drain: several batches
     normal_devices: int = 5
-    normal_interval: float = 1.0  # the course's 10 s, shortened to get samples quickly
-    normal_seconds: float = 20.0
-    high_rate: float = 200.0  # readings per second
+    normal_interval: float = 10.0  # each device sends every 10 s, staggered over the interval
+    normal_seconds: float = 60.0  # 5 devices x 6 sends = 30 samples
+    high_rate: float = 1000.0  # readings per second
     high_seconds: float = 20.0
     trigger: str = "1 second"
-    poll: float = 0.5
+    poll: float = 0.2
     settle_timeout: float = 120.0
     seed: int = 42
+    progress: bool = True
 
 
 class MemorySampler(threading.Thread):
@@ -93,7 +114,38 @@ class MemorySampler(threading.Thread):
         return round(self.peak_mb, 1)
 
 
+class BenchProgress:
+    """A progress bar per phase on stderr (stdout keeps the JSON); silent when disabled."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.bars = Progress(
+            TextColumn("{task.description:<34}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            disable=not enabled,
+        )
+
+    def __enter__(self) -> BenchProgress:
+        self.bars.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.bars.stop()
+
+    def phase(self, description: str, total: float | None) -> Callable[[float], None]:
+        """Add a bar; returns a function that sets how much of `total` is done."""
+        task = self.bars.add_task(description, total=total)
+
+        def done(completed: float) -> None:
+            self.bars.update(task, completed=completed)
+
+        return done
+
+
 def _readings(count: int, devices: int, seed: int, prefix: str) -> list[dict[str, Any]]:
+    """`count` simulator readings, interleaved by slot (device 1..n of slot 0, then slot 1...)."""
     rows = simulate_readings(seed=seed, devices=devices, count=-(-count // devices))[:count]
     return [{**r, "reading_id": f"{prefix}-{i}"} for i, r in enumerate(rows) if isinstance(r, dict)]
 
@@ -103,19 +155,21 @@ def _now_iso() -> str:
 
 
 def _encode(reading: dict[str, Any]) -> tuple[bytes, bytes]:
-    import json
-
     return str(reading["DeviceId"]).encode(), json.dumps(reading).encode()
 
 
-def produce_all(bootstrap: str, readings: list[dict[str, Any]]) -> int:
+def produce_all(
+    bootstrap: str, readings: list[dict[str, Any]], done: Callable[[float], None] | None = None
+) -> int:
     """Produce every reading (keyed by DeviceId) and wait for the acks; returns the count."""
     producer = make_producer(bootstrap, linger_ms=5)
     try:
         futures = []
-        for reading in readings:
+        for n, reading in enumerate(readings, 1):
             key, value = _encode({**reading, "collected_at": _now_iso()})
             futures.append(producer.send(RAW_TOPIC, key=key, value=value))
+            if done is not None and n % 1000 == 0:
+                done(n)
         producer.flush()
         for future in futures:
             future.get(timeout=30)
@@ -124,36 +178,38 @@ def produce_all(bootstrap: str, readings: list[dict[str, Any]]) -> int:
     return len(readings)
 
 
-def produce_paced(bootstrap: str, readings: list[dict[str, Any]], rate: float) -> float:
-    """Produce at `rate` readings/s (collected_at = the send time); returns the seconds taken."""
+def produce_paced(
+    bootstrap: str,
+    readings: list[dict[str, Any]],
+    rate: float,
+    done: Callable[[float], None] | None = None,
+) -> float:
+    """Send reading n at n / `rate` s (collected_at = the send time); returns the seconds taken.
+
+    The readings are interleaved by slot, so with `rate` = devices / interval each device sends
+    once per interval, the devices staggered evenly over it.
+    """
     producer = make_producer(bootstrap, linger_ms=1)
     start = time.monotonic()
+    every = max(1, int(rate // 4))  # the bar moves about 4 times a second
     try:
         for n, reading in enumerate(readings):
             time.sleep(max(0.0, start + n / rate - time.monotonic()))
             key, value = _encode({**reading, "collected_at": _now_iso()})
             producer.send(RAW_TOPIC, key=key, value=value)
+            if done is not None and (n + 1) % every == 0:
+                done(n + 1)
         producer.flush()
     finally:
         producer.close()
+    if done is not None:
+        done(len(readings))
     return time.monotonic() - start
 
 
-def stored_ids(lake: Lake) -> pd.DataFrame:
-    """reading_id and collected_at of every record in the reading zones."""
-    frames = []
-    for zone in READING_ZONES:
-        frame = read_zone(lake, zone)
-        if not frame.empty:
-            frames.append(frame[["reading_id", "collected_at"]])
-    if not frames:
-        return pd.DataFrame({"reading_id": [], "collected_at": []})
-    return pd.concat(frames, ignore_index=True)
-
-
-def counts(sent: int, ids: pd.Series) -> dict[str, int]:
+def counts(sent: int, ids: list[str]) -> dict[str, int]:
     """sent, stored (records), lost (sent ids never stored) and duplicates (extra copies)."""
-    unique = ids.nunique()
+    unique = len(set(ids))
     return {
         "sent": sent,
         "stored": len(ids),
@@ -162,8 +218,8 @@ def counts(sent: int, ids: pd.Series) -> dict[str, int]:
     }
 
 
-def latency_summary(values: list[float]) -> dict[str, float | None]:
-    """p50, p95, p99 and max in seconds (None without samples)."""
+def latency_summary(values: list[float]) -> dict[str, float | int | None]:
+    """p50, p95, p99 and max in seconds (None without samples) and the number of samples."""
 
     def rounded(value: float | None) -> float | None:
         return None if value is None else round(value, 3)
@@ -179,28 +235,56 @@ def latency_summary(values: list[float]) -> dict[str, float | None]:
 
 @dataclass
 class LakeWatcher:
-    """Notes when each reading_id first becomes readable in the lake (`read_zone`)."""
+    """Notes when each reading_id first becomes readable in the lake's reading zones.
+
+    Each look reads only the data files it has not read yet (path, size): a batch file is written
+    once (atomically renamed into place), so the cost of a look does not grow with the lake.
+    """
 
     lake: Lake
     every: float
     first_seen: dict[str, float] = field(default_factory=dict)
     collected: dict[str, float] = field(default_factory=dict)
+    rows: list[str] = field(default_factory=list)  # reading_id of every stored record
+    _read: set[tuple[str, int]] = field(default_factory=set)
+
+    def _new_files(self) -> list[tuple[str, int]]:
+        found = []
+        for zone in READING_ZONES:
+            for partition in list_partitions(self.lake, zone):
+                found += [
+                    (e.path, e.size) for e in partition.files if (e.path, e.size) not in self._read
+                ]
+        return found
 
     def look(self) -> int:
-        """Read the zones once; returns how many distinct reading_ids are stored."""
-        frame = stored_ids(self.lake)
-        now = time.time()
-        for rid, stamp in zip(frame["reading_id"], frame["collected_at"], strict=True):
-            if rid not in self.first_seen:
-                self.first_seen[rid] = now
-                self.collected[rid] = pd.Timestamp(stamp).timestamp()
+        """Read the new files once; returns how many distinct reading_ids are stored."""
+        for path, size in self._new_files():
+            with self.lake.open(path) as handle:
+                frame = pq.read_table(handle, columns=["reading_id", "collected_at"]).to_pandas()
+            now = time.time()
+            self._read.add((path, size))
+            self.rows += [str(r) for r in frame["reading_id"]]
+            for rid, stamp in zip(frame["reading_id"], frame["collected_at"], strict=True):
+                if rid not in self.first_seen:
+                    self.first_seen[rid] = now
+                    self.collected[rid] = pd.Timestamp(stamp).timestamp()
         return len(self.first_seen)
 
-    def wait_for(self, expected: int, timeout: float, stop: threading.Event | None = None) -> None:
+    def wait_for(
+        self,
+        expected: int,
+        timeout: float,
+        stop: threading.Event | None = None,
+        done: Callable[[float], None] | None = None,
+    ) -> None:
         """Look every `every` s until `expected` ids are seen, `stop` is set, or time is up."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.look() >= expected or (stop is not None and stop.is_set()):
+            seen = self.look()
+            if done is not None:
+                done(seen)
+            if seen >= expected or (stop is not None and stop.is_set()):
                 return
             time.sleep(self.every)
 
@@ -209,21 +293,55 @@ class LakeWatcher:
         return [self.first_seen[r] - self.collected[r] for r in self.first_seen]
 
 
+def stored_ids(lake: Lake) -> list[str]:
+    """reading_id of every record in the reading zones (read afresh)."""
+    watcher = LakeWatcher(lake, 0.0)
+    watcher.look()
+    return watcher.rows
+
+
 @contextlib.contextmanager
 def _scenario_env(root: Path, name: str) -> Iterator[tuple[str, Settings, Lake]]:
     work = root / name
     settings = Settings(state_dir=work / "state", lake_dir=work / "lake")
     with embedded_broker(state_dir=work / "broker") as bootstrap:
-        create_topics(bootstrap, ["fms-raw-data"])
+        create_topics(bootstrap, [RAW_TOPIC])
         yield bootstrap, settings, open_lake(settings)
 
 
-def run_drain(spark: Any, root: Path, plan: BenchPlan) -> dict[str, Any]:
-    """Produce the backlog, then drain it with availableNow; throughput and exact counts."""
+def _field(progress: Any, *path: str) -> Any:
+    # PySpark 4 gives StreamingQueryProgress objects, older ones dicts: both take [key].
+    value = progress
+    for key in path:
+        value = value[key]
+    return value
+
+
+def batch_rates(progress: list[Any]) -> dict[str, Any]:
+    """Rows and triggerExecution ms of the batches that read rows, and their steady rate."""
+    batches = [
+        {
+            "batch_id": int(_field(p, "batchId")),
+            "rows": int(_field(p, "numInputRows")),
+            "ms": int(_field(p, "durationMs").get("triggerExecution", 0)),
+        }
+        for p in progress
+        if int(_field(p, "numInputRows")) > 0
+    ]
+    rows, ms = sum(b["rows"] for b in batches), sum(b["ms"] for b in batches)
+    return {"batches": batches, "steady_msg_s": round(rows * 1000 / ms, 1) if ms else 0.0}
+
+
+def run_drain(spark: Any, root: Path, plan: BenchPlan, bars: BenchProgress) -> dict[str, Any]:
+    """Produce the backlog, then drain it with availableNow; steady and end-to-end rates."""
     from fmslab.streaming.pipeline import start_pipeline
 
     with _scenario_env(root, "drain") as (bootstrap, settings, lake):
-        sent = produce_all(bootstrap, _readings(plan.backlog, 5, plan.seed, "drain"))
+        readings = _readings(plan.backlog, 5, plan.seed, "drain")
+        sent = produce_all(
+            bootstrap, readings, bars.phase("drain: producing the backlog", len(readings))
+        )
+        draining = bars.phase("drain: stored by the pipeline", sent)
         began = time.monotonic()
         pipeline = start_pipeline(
             spark,
@@ -231,27 +349,56 @@ def run_drain(spark: Any, root: Path, plan: BenchPlan) -> dict[str, Any]:
             bootstrap=bootstrap,
             checkpoint_dir=root / "drain" / "checkpoint",
             available_now=True,
+            max_offsets_per_trigger=plan.batch_size,
             check_delay=False,
             publish=False,
             lake=lake,
         )
         try:
-            pipeline.await_termination(plan.settle_timeout * 5)
+            deadline = time.monotonic() + plan.settle_timeout * 5
+            while not pipeline.await_termination(0.5) and time.monotonic() < deadline:
+                draining(pipeline.stats.records)
         finally:
             pipeline.stop()
         seconds = time.monotonic() - began
-        result = counts(sent, stored_ids(lake)["reading_id"])
-    result["seconds"] = round(seconds, 2)
-    result["batches"] = pipeline.stats.batches
-    result["throughput_msg_s"] = round(result["stored"] / seconds, 1) if seconds else 0.0
+        rates = batch_rates(list(pipeline.query.recentProgress))
+        result = counts(sent, stored_ids(lake))
+        draining(result["stored"])
+    result.update(
+        seconds=round(seconds, 2),
+        batch_size=plan.batch_size,
+        batches=rates["batches"],
+        throughput_msg_s=rates["steady_msg_s"],
+        end_to_end_msg_s=round(result["stored"] / seconds, 1) if seconds else 0.0,
+    )
     return result
 
 
-def run_steady(spark: Any, root: Path, name: str, rate: float, seconds: float, plan: BenchPlan):
-    """Produce at `rate` readings/s for `seconds` while the pipeline runs; latency and counts."""
+def _await_first_batch(pipeline: Any, timeout: float) -> float:
+    """Wait until the query has run its first micro-batch; returns the seconds waited."""
+    began = time.monotonic()
+    while pipeline.query.lastProgress is None:
+        if not pipeline.query.isActive:
+            pipeline.await_termination(1)  # re-raises the query's error
+            raise RuntimeError("the stream query stopped before its first micro-batch")
+        if time.monotonic() - began > timeout:
+            raise RuntimeError(f"no micro-batch within {timeout:g} s")
+        time.sleep(0.1)
+    return time.monotonic() - began
+
+
+def run_steady(
+    spark: Any,
+    root: Path,
+    name: str,
+    readings: list[dict[str, Any]],
+    rate: float,
+    plan: BenchPlan,
+    bars: BenchProgress,
+) -> dict[str, Any]:
+    """Send `readings` at `rate` per second to a running pipeline; latency and exact counts."""
     from fmslab.streaming.pipeline import start_pipeline
 
-    readings = _readings(max(1, round(rate * seconds)), 5, plan.seed + 1, name)
     with _scenario_env(root, name) as (bootstrap, settings, lake):
         pipeline = start_pipeline(
             spark,
@@ -265,23 +412,31 @@ def run_steady(spark: Any, root: Path, name: str, rate: float, seconds: float, p
         )
         watcher = LakeWatcher(lake, plan.poll)
         abort = threading.Event()
-        watching = threading.Thread(
-            target=watcher.wait_for, args=(len(readings), seconds + plan.settle_timeout, abort)
-        )
-        watching.start()
         try:
-            produced_in = produce_paced(bootstrap, readings, rate)
-        except BaseException:
-            abort.set()  # the watcher would otherwise wait for readings never sent
-            raise
+            ready_s = _await_first_batch(pipeline, READY_TIMEOUT)
+            watching = threading.Thread(
+                target=watcher.wait_for,
+                args=(len(readings), len(readings) / rate + plan.settle_timeout, abort),
+                kwargs={"done": bars.phase(f"{name}: readable in the lake", len(readings))},
+            )
+            watching.start()
+            try:
+                produced_in = produce_paced(
+                    bootstrap, readings, rate, bars.phase(f"{name}: sent", len(readings))
+                )
+            except BaseException:
+                abort.set()  # the watcher would otherwise wait for readings never sent
+                raise
+            finally:
+                watching.join()
         finally:
-            watching.join()
             pipeline.stop()
-        result = counts(len(readings), stored_ids(lake)["reading_id"])
+        result = counts(len(readings), stored_ids(lake))
     result.update(
         rate_msg_s=rate,
         achieved_rate_msg_s=round(len(readings) / produced_in, 1) if produced_in else 0.0,
         seconds=round(produced_in, 2),
+        query_ready_s=round(ready_s, 2),
         latency_s=latency_summary(watcher.latencies()),
     )
     return result
@@ -295,21 +450,43 @@ def run_pipeline_bench(plan: BenchPlan | None = None, work_dir: Path | None = No
     sampler = MemorySampler()
     with contextlib.ExitStack() as stack:
         root = work_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fms-")))
+        bars = stack.enter_context(BenchProgress(plan.progress))
         sampler.start()
         spark = spark_session("fmslab-bench-pipeline", settings=Settings(state_dir=root / "spark"))
         stack.callback(stop_spark)
-        drain = run_drain(spark, root, plan)
+        drain = run_drain(spark, root, plan, bars)
         normal_rate = plan.normal_devices / plan.normal_interval
-        normal = run_steady(spark, root, "normal", normal_rate, plan.normal_seconds, plan)
+        count = max(1, round(normal_rate * plan.normal_seconds))
+        normal_readings = _readings(count, plan.normal_devices, plan.seed + 1, "normal")
+        normal = run_steady(spark, root, "normal", normal_readings, normal_rate, plan, bars)
         normal["devices"], normal["interval_s"] = plan.normal_devices, plan.normal_interval
-        high = run_steady(spark, root, "high", plan.high_rate, plan.high_seconds, plan)
+        count = max(1, round(plan.high_rate * plan.high_seconds))
+        high_readings = _readings(count, 5, plan.seed + 2, "high")
+        high = run_steady(spark, root, "high", high_readings, plan.high_rate, plan, bars)
     return _report(plan, drain, normal, high, sampler.stop())
+
+
+def _p95_met(scenario: dict[str, Any], limit: float) -> bool:
+    p95 = scenario["latency_s"]["p95"]
+    return p95 is not None and p95 <= limit
 
 
 def _report(plan: BenchPlan, drain: dict, normal: dict, high: dict, rss_mb: float) -> dict:
     scenarios = {"drain": drain, "normal": normal, "high": high}
     total = {k: sum(s[k] for s in scenarios.values()) for k in ("sent", "stored", "lost")}
     total["duplicates"] = sum(s["duplicates"] for s in scenarios.values())
+    drain["meets_targets"] = {
+        "throughput_msg_s": drain["throughput_msg_s"] >= TARGETS["throughput_msg_s"],
+        "no_loss": drain["lost"] == 0,
+    }
+    normal["meets_targets"] = {
+        "latency_p95": _p95_met(normal, TARGETS["latency_normal_p95_s"]),
+        "no_loss": normal["lost"] == 0,
+    }
+    high["meets_targets"] = {
+        "latency_p95": _p95_met(high, TARGETS["latency_high_p95_s"]),
+        "no_loss": high["lost"] == 0,
+    }
     return {
         **total,
         "throughput_msg_s": drain["throughput_msg_s"],
@@ -318,14 +495,24 @@ def _report(plan: BenchPlan, drain: dict, normal: dict, high: dict, rss_mb: floa
         "scenarios": scenarios,
         "targets": TARGETS,
         "meets_targets": {
-            "throughput_msg_s": drain["throughput_msg_s"] >= TARGETS["throughput_msg_s"],
-            "rss_mb": rss_mb <= TARGETS["rss_mb"],
+            "throughput": drain["meets_targets"]["throughput_msg_s"],
+            "latency_normal_p95": normal["meets_targets"]["latency_p95"],
+            "latency_high_p95": high["meets_targets"]["latency_p95"],
+            "rss": rss_mb <= TARGETS["rss_mb"],
             "no_loss": total["lost"] == 0,
         },
-        "notes": (
-            f"latency_s is the normal scenario ({plan.normal_devices} devices every "
-            f"{plan.normal_interval} s; the course's 10 s shortened to get samples) and includes "
-            f"up to {plan.poll} s of lake polling; trigger {plan.trigger}"
-        ),
+        "notes": _notes(plan),
         "machine": {"cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2)},
     }
+
+
+def _notes(plan: BenchPlan) -> str:
+    return (
+        f"throughput_msg_s is the drain's steady rate: sum of numInputRows / sum of "
+        f"triggerExecution over its micro-batches ({plan.backlog} readings, at most "
+        f"{plan.batch_size} per batch); end_to_end_msg_s also counts the query's start. "
+        f"latency_s is the normal scenario ({plan.normal_devices} devices each every "
+        f"{plan.normal_interval:g} s, staggered), collected_at -> readable in the lake, measured "
+        f"after the query's first micro-batch; it includes up to {plan.poll:g} s of lake polling "
+        f"and the {plan.trigger} trigger. The high scenario's latency is under scenarios.high."
+    )
