@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from fmslab.broker.clients import require_broker
-from fmslab.jobs.errors import ErrorHandler, Incident
+from fmslab.jobs.errors import ErrorHandler, Incident, Severity
 from fmslab.jobs.scheduler import Scheduler, Step
 from fmslab.services import free_port
 
@@ -75,3 +75,29 @@ def test_a_transient_failure_recovers_on_retry() -> None:
     record = Scheduler([Step("collection", flaky, attempts=4, backoff=0.01)]).run_cycle()
     only = record.steps[0]
     assert (only.status, only.attempts, only.result) == ("ok", 3, "ok")
+
+
+def test_no_cycle_starts_after_the_duration() -> None:
+    seen: list[int] = []
+    scheduler = Scheduler([Step("collection", lambda: None)])
+    done = scheduler.run(100, every=0.3, duration=0.75, on_cycle=lambda r: seen.append(r.cycle))
+    # Cycles start at 0, 0.3 and 0.6 s; the one due at 0.9 s is past the duration.
+    assert [r.cycle for r in done] == seen == [1, 2, 3]
+
+
+def test_a_critical_cycle_stops_the_run_and_a_high_one_does_not() -> None:
+    def no_disk() -> None:
+        raise OSError(28, "No space left on device")  # ENOSPC: CRITICAL
+
+    high = Scheduler([Step("collection", lambda: require_broker(_stopped_broker()), attempts=1)])
+    records = high.run(3, stop_at=Severity.CRITICAL)
+    assert [r.severity for r in records] == [Severity.HIGH] * 3
+    critical = Scheduler([Step("processing", no_disk), Step("quality_check", lambda: None)])
+    records = critical.run(3, stop_at=Severity.CRITICAL)
+    assert len(records) == 1 and records[0].severity is Severity.CRITICAL
+    assert [s.status for s in records[0].steps] == ["failed", "skipped"]
+
+
+def test_a_cycle_without_failure_has_no_severity() -> None:
+    record = Scheduler([Step("collection", lambda: 1)]).run_cycle()
+    assert record.ok and record.severity is None

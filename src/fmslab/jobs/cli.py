@@ -1,8 +1,9 @@
-"""Commands of the jobs area: `fmslab run`, `fmslab up|down|status`, `fmslab reconcile`."""
+"""Commands of the jobs area: `fmslab run|schedule`, `fmslab up|down|status`, `fmslab reconcile`."""
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -126,9 +127,91 @@ def reconcile(
     )
 
 
+SCHEDULE_HELP = (
+    "Run the course's scheduler: collection -> processing -> quality check, once per cycle.\n\n"
+    "Each cycle prints its steps with status, attempts, retries and result. A failing step is "
+    "retried while its error is transient or a service is unreachable (MEDIUM, HIGH); the rest "
+    "of that cycle is skipped, and HIGH or worse is notified (logged). A CRITICAL failure (a "
+    "broken environment, e.g. no JDK) stops the run at once.\n\n"
+    "Exit code: 0 every cycle ok, 1 a cycle failed or a service did not start, 2 a cycle ended "
+    "CRITICAL.\n\n"
+    "In embedded mode a private simulator (virtual clock) and Tansu broker run for the length "
+    "of the command, unless --api-url / --bootstrap name running ones; in stack mode the "
+    "settings' endpoints are used. Step records go to WORK_DIR/runs.jsonl."
+)
+
+
+def schedule(
+    cycles: int = typer.Option(
+        None, min=1, help="Cycles to run (default: 1, or as many as --duration allows)."
+    ),
+    every: float = typer.Option(
+        0.0, min=0.0, help="Seconds from one cycle's start to the next (0: back to back)."
+    ),
+    duration: float = typer.Option(
+        None, min=0.001, help="Start no cycle this many seconds after the first one."
+    ),
+    collect: float = typer.Option(5.0, min=0.001, help="Seconds of collection per cycle."),
+    interval: float = typer.Option(1.0, min=0.001, help="Seconds between two polls of a device."),
+    devices: int = typer.Option(5, min=1, help="Number of devices to poll."),
+    faults: str = typer.Option("none", help="Fault profile(s) of the private simulator."),
+    seed: int | None = typer.Option(None, help="Seed of the simulator (default: FMSLAB_SEED)."),
+    api_url: str = typer.Option(None, help="Poll this FMS API instead of a private simulator."),
+    bootstrap: str = typer.Option(None, help="Use this broker instead of a private Tansu."),
+    work_dir: Path = typer.Option(
+        None, help="Checkpoint, spool and runs.jsonl (default: a fresh folder in the state dir)."
+    ),
+    lake_dir: Path = typer.Option(None, "--lake-dir", help="Local lake directory."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print every step record as JSON at the end."
+    ),
+) -> None:
+    """Run the course's scheduler (see SCHEDULE_HELP)."""
+    from fmslab.jobs.errors import ErrorHandler, Severity
+    from fmslab.jobs.schedule import (
+        ScheduleOptions,
+        cycle_table,
+        exit_code,
+        incidents_line,
+        records_json,
+        scheduled_job,
+    )
+    from fmslab.services import ServiceError
+
+    # Retries (WARNING) and notifications (ERROR, HIGH and worse) go to stderr as log lines.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    settings = _settings(lake_dir)
+    if seed is not None:
+        settings = settings.with_(seed=seed)
+    count = cycles if cycles is not None else (1 if duration is None else sys.maxsize)
+    options = ScheduleOptions(
+        count, every, duration, collect, interval, devices, faults, api_url, bootstrap, work_dir
+    )
+    console, handler = Console(), ErrorHandler()
+    try:
+        with scheduled_job(settings, options, handler) as (scheduler, job):
+            console.print(f"api {job.api_url} · broker {job.bootstrap} · work {job.work_dir}")
+            done = scheduler.run(
+                count,
+                every,
+                duration=duration,
+                stop_at=Severity.CRITICAL,
+                on_cycle=lambda record: console.print(cycle_table(record)),
+            )
+    except ServiceError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from err
+    ok = sum(record.ok for record in done)
+    console.print(f"{len(done)} cycle(s), {ok} ok · {incidents_line(handler.incidents)}")
+    if as_json:
+        typer.echo(records_json(scheduler))
+    raise typer.Exit(exit_code(done))
+
+
 def register(app: typer.Typer) -> None:
-    """Add `run`, `up`, `down`, `status` and `reconcile` to the `fmslab` command."""
+    """Add `run`, `schedule`, `up`, `down`, `status` and `reconcile` to the `fmslab` command."""
     app.command("run")(run)
+    app.command("schedule", help=SCHEDULE_HELP)(schedule)
     app.command("up")(up)
     app.command("down")(down)
     app.command("status")(status)

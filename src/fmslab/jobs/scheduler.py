@@ -24,7 +24,7 @@ from typing import Any
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from fmslab.jobs.errors import ErrorHandler, is_retryable
+from fmslab.jobs.errors import ErrorHandler, Severity, is_retryable
 
 log = logging.getLogger("fmslab.jobs.scheduler")
 log.addHandler(logging.NullHandler())
@@ -66,6 +66,12 @@ class CycleRecord:
     def ok(self) -> bool:
         """True when every step succeeded."""
         return all(s.status == "ok" for s in self.steps)
+
+    @property
+    def severity(self) -> Severity | None:
+        """The worst severity among the failed steps (None when every step succeeded)."""
+        failed = [Severity[s.severity] for s in self.steps if s.severity is not None]
+        return max(failed, default=None)
 
 
 class Scheduler:
@@ -137,13 +143,35 @@ class Scheduler:
         self._append(record)
         return record
 
-    def run(self, cycles: int, every: float = 0.0) -> list[CycleRecord]:
-        """Run `cycles` cycles, starting one every `every` seconds (at once when late)."""
+    def run(
+        self,
+        cycles: int,
+        every: float = 0.0,
+        *,
+        duration: float | None = None,
+        stop_at: Severity | None = None,
+        on_cycle: Callable[[CycleRecord], None] | None = None,
+    ) -> list[CycleRecord]:
+        """Run up to `cycles` cycles, starting one every `every` seconds (at once when late).
+
+        No cycle starts `duration` seconds or more after the first one; after a cycle whose
+        severity is `stop_at` or worse none starts at all (retrying a broken environment cannot
+        help). `on_cycle` sees each cycle's record as soon as it ends.
+        """
         start = time.monotonic()
-        done = []
+        done: list[CycleRecord] = []
         for n in range(cycles):
-            time.sleep(max(0.0, start + n * every - time.monotonic()))
-            done.append(self.run_cycle())
+            begin = max(start + n * every, time.monotonic())
+            if n and duration is not None and begin - start >= duration:
+                break
+            time.sleep(max(0.0, begin - time.monotonic()))
+            record = self.run_cycle()
+            done.append(record)
+            if on_cycle is not None:
+                on_cycle(record)
+            severity = record.severity
+            if stop_at is not None and severity is not None and severity >= stop_at:
+                break
         return done
 
     def records(self) -> list[dict[str, Any]]:
@@ -177,7 +205,9 @@ class CourseJob:
 
     `collect_seconds` of polling per cycle (the collector, `devices` every `interval` s) into
     fms-raw-data; the stream job then drains what is new from its checkpoint into the lake; the
-    quality check reads that cycle's batch reports from the `quality` zone.
+    quality check reads that cycle's batch reports from the `quality` zone. With `spark=None`
+    the first processing step starts the course's session (a missing JDK is then that step's
+    CRITICAL failure, not a crash) and `close()` stops it.
     """
 
     spark: Any
@@ -192,6 +222,7 @@ class CourseJob:
     min_score: float = 0.70
     seed: int = 42
     _last_batch: int = -1
+    _own_spark: bool = False
 
     @property
     def checkpoint_dir(self) -> Path:
@@ -234,7 +265,7 @@ class CourseJob:
 
         require_broker(self.bootstrap)
         summary = run_pipeline(
-            self.spark,
+            self.session(),
             self.settings,
             bootstrap=self.bootstrap,
             checkpoint_dir=self.checkpoint_dir,
@@ -242,6 +273,24 @@ class CourseJob:
             check_delay=self.check_delay,
         )
         return {"batches": summary["batches"], "records": summary["records"], **summary["zones"]}
+
+    def session(self) -> Any:
+        """The job's SparkSession, started now when the job was given none."""
+        if self.spark is None:
+            from pyspark.sql import SparkSession
+
+            from fmslab.streaming.session import spark_session
+
+            # An active session (a notebook's, a test's) is reused and left running by close().
+            self._own_spark = SparkSession.getActiveSession() is None
+            self.spark = spark_session("fmslab-schedule", settings=self.settings)
+        return self.spark
+
+    def close(self) -> None:
+        """Stop the SparkSession if this job started it (a session it was given stays up)."""
+        if self._own_spark and self.spark is not None:
+            self.spark.stop()
+            self.spark, self._own_spark = None, False
 
     def check_quality(self) -> dict[str, Any]:
         """The records-weighted score of this cycle's new batch reports; QualityAlert if low."""
