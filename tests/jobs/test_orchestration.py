@@ -8,7 +8,10 @@ import sys
 
 import pytest
 
-from fmslab.services import pid_alive
+from fmslab.jobs.orchestration import up
+from fmslab.services import ServiceError, pid_alive
+
+from .conftest import settings_of
 
 
 def _fmslab(env: dict[str, str], *args: str, timeout: float = 240) -> subprocess.CompletedProcess:
@@ -49,3 +52,9 @@ def test_up_is_healthy_and_down_leaves_no_process(pipeline_env) -> None:
     assert not [pid for pid in pids if pid_alive(pid)]
     after = json.loads(_fmslab(pipeline_env, "status", "--json", timeout=60).stdout)
     assert not any(r["alive"] for r in after)
+
+
+def test_up_refuses_an_unknown_service_and_starts_nothing(pipeline_env, tmp_path) -> None:
+    with pytest.raises(ServiceError, match="unknown services: spark"):
+        up(settings_of(pipeline_env), names=("api", "spark"))
+    assert not list((tmp_path / "state").glob("services/*.json"))

@@ -78,6 +78,15 @@ def test_run_writes_the_reports_and_stores_every_reading_once(pipeline_env, tmp_
     settings = settings_of(pipeline_env)
     count = assert_exactly_once(Path(settings.lake_dir) / "landing", Path(settings.lake_dir))
     assert count == figures["collected"]
+    # The collector started only once the stream job had committed its first micro-batch, so no
+    # reading's latency holds Spark's start-up.
+    assert "starting the stream job" in result.stdout
+    assert figures["seconds"]["stream_ready"] > 0
+    (checkpoint,) = (tmp_path / "state" / "checkpoints").glob("stream-*")
+    first_commit = (checkpoint / "commits" / "0").stat().st_mtime
+    archived = iter_archive(Path(settings.lake_dir) / "landing")
+    first_collected = min(pd.Timestamp(r["collected_at"]).timestamp() for r in archived)
+    assert first_commit <= first_collected
     # Every service it started is stopped: no record left, no recorded pid alive.
     assert not list((tmp_path / "state" / "services").glob("*.json"))
     assert set(figures["services"]) == {"api", "broker", "stream", "collector"}

@@ -8,7 +8,8 @@ Four services, each a `python -m fmslab ...` subprocess (the broker: the Tansu b
     stream     `fmslab stream` (Spark)        health: alive and its checkpoint started
     collector  `fmslab collect` + /metrics    health: GET /metrics answers 2xx
 
-The stream job starts before the collector so no reading waits for Spark's start-up. Each `up`
+The stream job starts before the collector and `up` waits until it has committed its first
+micro-batch (`stream_ready`), so no reading waits for Spark's start-up. Each `up`
 starts a fresh (memory-only) broker, so it gives the stream job a fresh checkpoint too: an old
 checkpoint would be ahead of the new broker's offsets. Ports come from the settings (FMSLAB_*).
 """
@@ -45,7 +46,7 @@ class PipelineOptions:
     interval: float = 10.0
     faults: str = "default"
     trigger: str = "1s"
-    wait_for_stream: bool = True  # False: start Spark and go on (the run overlaps its start-up)
+    wait_for_stream: bool = True  # False: start Spark and go on (the caller waits, or not)
 
 
 def archive_dir(settings: Settings) -> Path:
@@ -92,6 +93,17 @@ def stream_idle(service: Service) -> bool:
     checkpoint = stream_checkpoint(service)
     planned = _batch_ids(checkpoint / "offsets")
     return max(planned, default=-1) == max(_batch_ids(checkpoint / "commits"), default=-1)
+
+
+def first_batch_committed(checkpoint: Path) -> bool:
+    """Whether a stream job with this checkpoint has committed a micro-batch (Spark is up and
+    has read the topic once; the first batch runs even when the topic is empty)."""
+    return bool(_batch_ids(checkpoint / "commits"))
+
+
+def stream_ready(service: Service) -> bool:
+    """Whether a recorded stream job has committed its first micro-batch."""
+    return first_batch_committed(stream_checkpoint(service))
 
 
 def _health(name: str, service: Service) -> bool:
@@ -149,7 +161,7 @@ def _start_stream(settings: Settings, options: PipelineOptions) -> Service:
     )  # fmt: skip
     return start_service(
         "stream", cmd, state_dir=_state(settings),
-        ready=(lambda: _checkpoint_started(checkpoint)) if options.wait_for_stream else None,
+        ready=(lambda: first_batch_committed(checkpoint)) if options.wait_for_stream else None,
         timeout=STREAM_START_TIMEOUT, env=service_env(settings),
     )  # fmt: skip
 
@@ -180,19 +192,25 @@ _STARTERS = {
 }
 
 
-def up(settings: Settings, options: PipelineOptions | None = None) -> list[Service]:
-    """Start every service in order and wait until each is healthy.
+def up(
+    settings: Settings, options: PipelineOptions | None = None, names: tuple[str, ...] = ORDER
+) -> list[Service]:
+    """Start the services `names` (default: all) in order and wait until each is healthy.
 
     Raises `ServiceError` when one is already running or fails to start; whatever this call
     started is stopped again first, so a failed `up` leaves nothing behind.
     """
     options = options or PipelineOptions()
-    running = [name for name in ORDER if (s := read_service(name, _state(settings))) and s.alive()]
+    unknown = [name for name in names if name not in ORDER]
+    if unknown:
+        raise ServiceError(f"unknown services: {', '.join(unknown)} (known: {', '.join(ORDER)})")
+    names = tuple(name for name in ORDER if name in names)
+    running = [name for name in names if (s := read_service(name, _state(settings))) and s.alive()]
     if running:
         raise ServiceError(f"already running: {', '.join(running)}; run `fmslab down` first")
     started: list[Service] = []
     try:
-        for name in ORDER:
+        for name in names:
             started.append(_STARTERS[name](settings, options))
     except Exception:
         for service in reversed(started):

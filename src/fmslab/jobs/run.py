@@ -1,17 +1,19 @@
 """The main job (`fmslab run`, `make run`): the embedded pipeline for a while, then a report.
 
-    up (simulator, broker, stream job, collector)  ->  live progress for `duration` seconds
+    up (simulator, broker, stream job)  ->  wait until the stream job's first micro-batch
+    ->  up (collector)  ->  live progress for `duration` seconds
     ->  stop the collector, let the stream job drain  ->  down  ->  reconcile  ->  report
 
-The stream job (Spark) starts in the background while collection begins, so its start-up overlaps
-the run; the first readings' latency includes it, and the report says so with a separate
-steady-state figure (readings collected after the stream job's first write).
+The collector starts only once Spark is up and has committed its first micro-batch, so the
+latency measured (collected_at -> readable in the lake) is the pipeline's, not the JVM's start;
+`duration` counts from the collector's start. The wait shows as "starting the stream job…".
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,9 +27,10 @@ from fmslab.config import Settings
 from fmslab.jobs import orchestration
 from fmslab.jobs.progress import PipelineWatch, Snapshot, latency_summary
 from fmslab.jobs.report import summary_rows, write_reports
-from fmslab.services import read_service, stop_service, wait_until
+from fmslab.services import ServiceError, log_tail, read_service, stop_service, wait_until
 
 DRAIN_TIMEOUT = 60.0
+STREAM_READY_TIMEOUT = orchestration.STREAM_START_TIMEOUT
 
 
 @dataclass
@@ -40,6 +43,7 @@ class RunOptions:
     faults: str = "default"
     live: bool = True
     drain_timeout: float = DRAIN_TIMEOUT
+    ready_timeout: float = STREAM_READY_TIMEOUT
 
 
 @dataclass
@@ -177,24 +181,66 @@ def _targets() -> dict[str, float]:
     }
 
 
+def await_stream(settings: Settings, options: RunOptions, console: Console) -> float:
+    """Wait until the stream job has committed its first micro-batch; returns the seconds.
+
+    Shown live on a terminal ("starting the stream job… 12 s"), as two lines in a log. Raises
+    `ServiceError` (with its log's tail) when the job dies or is not ready in time."""
+    state = Path(settings.state_dir or ".fmslab")
+    stream = read_service("stream", state)
+    if stream is None:
+        raise ServiceError("the stream job was not started")
+    began = time.monotonic()
+
+    def ready() -> bool:
+        if not stream.alive():
+            raise ServiceError(f"the stream job stopped while starting:\n{log_tail(stream.log)}")
+        return orchestration.stream_ready(stream)
+
+    if not options.live:
+        console.print("starting the stream job…")
+    spinner = console.status("starting the stream job…") if options.live else nullcontext()
+    with spinner as status:
+        while not ready() and time.monotonic() - began < options.ready_timeout:
+            if status is not None:
+                status.update(f"starting the stream job… {time.monotonic() - began:.0f} s")
+            time.sleep(0.2)
+    waited = time.monotonic() - began
+    if not ready():
+        tail = log_tail(stream.log)
+        raise ServiceError(f"the stream job was not ready within {waited:.0f} s:\n{tail}")
+    console.print(f"stream job ready after {waited:.1f} s (first micro-batch committed)")
+    return waited
+
+
+def _start(settings: Settings, options: RunOptions, console: Console) -> tuple[dict, dict]:
+    """Simulator, broker and stream job; the stream job's first batch; then the collector."""
+    started = time.monotonic()
+    pipeline = orchestration.PipelineOptions(
+        options.devices, options.interval, options.faults, wait_for_stream=False
+    )
+    services = orchestration.up(settings, pipeline, names=("api", "broker", "stream"))
+    seconds = {"stream_ready": round(await_stream(settings, options, console), 1)}
+    services += orchestration.up(settings, pipeline, names=("collector",))
+    seconds["startup"] = round(time.monotonic() - started, 1)
+    return {s.name: s.pid for s in services}, seconds
+
+
 def run_main_job(settings: Settings, options: RunOptions, console: Console) -> RunOutcome:
     """Bring the pipeline up, watch it for `duration`, stop it, reconcile, write the reports."""
     from fmslab.lake.reconcile import reconcile
     from fmslab.lake.storage import open_lake
 
-    started, since = time.monotonic(), time.time()
+    started = time.monotonic()
     state = Path(settings.state_dir or ".fmslab")
-    pipeline = orchestration.PipelineOptions(
-        options.devices, options.interval, options.faults, wait_for_stream=False
-    )
     console.print(
         f"embedded pipeline: {options.devices} devices every {options.interval:g}s for "
         f"{options.duration:g}s · faults={options.faults} · seed={settings.seed}"
     )
-    services = {s.name: s.pid for s in orchestration.up(settings, pipeline)}
-    seconds: dict[str, float] = {"startup": round(time.monotonic() - started, 1)}
-    watch = PipelineWatch(orchestration.archive_dir(settings), Path(settings.lake_dir), since)
     try:
+        services, seconds = _start(settings, options, console)
+        since = time.time()  # the run's readings: collected from now on
+        watch = PipelineWatch(orchestration.archive_dir(settings), Path(settings.lake_dir), since)
         _watch(watch, options, console)
         stop_service("collector", state)  # it flushes its producer and archive on SIGTERM
         mark = time.monotonic()
