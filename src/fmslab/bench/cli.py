@@ -190,13 +190,19 @@ def pipeline(
     batch_size: int = typer.Option(
         20_000, "--batch-size", min=1, help="At most this many readings per drain micro-batch."
     ),
-    normal_devices: int = typer.Option(5, "--normal-devices", min=1),
+    normal_devices: int = typer.Option(
+        5, "--normal-devices", min=1, help="Devices of the normal scenario (staggered sends)."
+    ),
     normal_interval: float = typer.Option(
         10.0, "--normal-interval", min=0.01, help="Seconds between two readings of one device."
     ),
-    normal_seconds: float = typer.Option(60.0, "--normal-seconds", min=0.1),
+    normal_seconds: float = typer.Option(
+        60.0, "--normal-seconds", min=0.1, help="Seconds of the normal scenario."
+    ),
     high_rate: float = typer.Option(1000.0, "--high-rate", min=1.0, help="Readings per second."),
-    high_seconds: float = typer.Option(20.0, "--high-seconds", min=0.1),
+    high_seconds: float = typer.Option(
+        20.0, "--high-seconds", min=0.1, help="Seconds of the high scenario."
+    ),
     poll: float = typer.Option(0.2, "--poll", min=0.01, help="Seconds between lake looks."),
     output: Path = typer.Option(None, "--output", help="Default: reports/bench-pipeline.json."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
