@@ -52,7 +52,8 @@ def fms_api(
     """The FMS API's base URL for a `with` block.
 
     Embedded mode starts a private simulator (virtual clock, seeded, a free port) and stops it by
-    pid afterwards; stack mode uses the running `fms-api` container from the settings.
+    pid afterwards, or when the kernel dies, even by SIGKILL (`fmslab.services.running`); stack
+    mode uses the running `fms-api` container from the settings.
     """
     if mode == "stack":
         from fmslab.config import load_settings

@@ -2,17 +2,27 @@
 
 Every service started here records its pid, port and log file in a state directory, waits until it
 is ready, and is stopped by pid (its whole process group), so nothing is left running.
+
+A service that belongs to a `with` block (`running`, the embedded broker, the notebook helpers)
+also dies with the Python process that started it, even when that process is SIGKILLed and its
+`finally` never runs (a notebook kernel killed from the UI): on Linux the child asks the kernel
+for SIGTERM when its parent dies (`prctl(PR_SET_PDEATHSIG)`). Daemons of `fmslab up` must outlive
+the command that started them, so they do not. Elsewhere (macOS, Windows) the option does nothing.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
+import ctypes
 import json
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -93,6 +103,65 @@ def port_open(port: int, host: str = "127.0.0.1") -> Callable[[], bool]:
     return lambda: port_in_use(port, host)
 
 
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _parent_death_hook() -> Callable[[], None] | None:
+    """A `preexec_fn` that makes the child get SIGTERM when this process dies (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved here, not in the forked child
+    parent = os.getpid()
+
+    def die_with_parent() -> None:
+        if prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
+            os._exit(126)  # pragma: no cover - only an invalid signal number fails
+        if os.getppid() != parent:  # the parent died before prctl: nobody will signal us
+            os._exit(1)
+
+    return die_with_parent
+
+
+# PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, not the process
+# (prctl(2): "the 'parent' in this case is considered to be the thread that created this
+# process"). A service started from a short-lived thread (a thread pool, a test helper) would be
+# killed with that thread, so such starts are handed to one daemon thread that lives as long as
+# the process. The main thread lives as long as the process too, so it starts its own.
+_spawn_requests: queue.SimpleQueue[tuple[concurrent.futures.Future, dict]] = queue.SimpleQueue()
+_spawner_lock = threading.Lock()
+_spawner: threading.Thread | None = None
+
+
+def _spawner_loop() -> None:
+    while True:
+        future, kwargs = _spawn_requests.get()
+        if future.set_running_or_notify_cancel():
+            try:
+                future.set_result(subprocess.Popen(**kwargs))
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+                future.set_exception(exc)
+
+
+def _popen_from_long_lived_thread(**kwargs: object) -> subprocess.Popen:
+    global _spawner
+    if threading.current_thread() is threading.main_thread():
+        return subprocess.Popen(**kwargs)  # type: ignore[call-overload]
+    with _spawner_lock:
+        if _spawner is None or not _spawner.is_alive():
+            _spawner = threading.Thread(target=_spawner_loop, name="fmslab-spawner", daemon=True)
+            _spawner.start()
+    future: concurrent.futures.Future = concurrent.futures.Future()
+    _spawn_requests.put((future, kwargs))
+    return future.result()
+
+
+def _popen(cmd: list[str], *, die_with_parent: bool, **kwargs: object) -> subprocess.Popen:
+    hook = _parent_death_hook() if die_with_parent else None
+    if hook is None:
+        return subprocess.Popen(cmd, **kwargs)  # type: ignore[call-overload]
+    return _popen_from_long_lived_thread(args=cmd, preexec_fn=hook, **kwargs)
+
+
 def _state_file(state_dir: Path, name: str) -> Path:
     return Path(state_dir) / "services" / f"{name}.json"
 
@@ -108,8 +177,14 @@ def start_service(
     timeout: float = 30.0,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
+    die_with_parent: bool = False,
 ) -> Service:
-    """Start `cmd` in the background, record it under `state_dir`, and wait until `ready()`."""
+    """Start `cmd` in the background, record it under `state_dir`, and wait until `ready()`.
+
+    With `die_with_parent` the service gets SIGTERM when this Python process dies, however it
+    dies (Linux; see the module's docstring): for services owned by a `with` block, never for
+    daemons that must outlive their command.
+    """
     state = _state_file(state_dir, name)
     existing = read_service(name, state_dir)
     if existing and existing.alive():
@@ -120,8 +195,9 @@ def start_service(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     state.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
-        proc = subprocess.Popen(
+        proc = _popen(
             list(cmd),
+            die_with_parent=die_with_parent,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -185,10 +261,21 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
 
 @contextlib.contextmanager
 def running(
-    name: str, cmd: Sequence[str], *, state_dir: Path, **kwargs: object
+    name: str,
+    cmd: Sequence[str],
+    *,
+    state_dir: Path,
+    die_with_parent: bool = True,
+    **kwargs: object,
 ) -> Iterator[Service]:
-    """Run a service for the length of a `with` block, and stop it by pid afterwards."""
-    service = start_service(name, cmd, state_dir=state_dir, **kwargs)  # type: ignore[arg-type]
+    """Run a service for the length of a `with` block, and stop it by pid afterwards.
+
+    It also dies with this process when the block never ends (the process is killed), unless
+    `die_with_parent=False`.
+    """
+    service = start_service(
+        name, cmd, state_dir=state_dir, die_with_parent=die_with_parent, **kwargs
+    )  # type: ignore[arg-type]
     try:
         yield service
     finally:

@@ -104,11 +104,16 @@ def _state(state_dir: Path | str | None) -> Path:
 
 
 def start_broker(
-    port: int | None = None, *, state_dir: Path | str | None = None, timeout: float = 20.0
+    port: int | None = None,
+    *,
+    state_dir: Path | str | None = None,
+    timeout: float = 20.0,
+    die_with_parent: bool = False,
 ) -> Service:
     """Start Tansu on 127.0.0.1:`port` (default: the settings' broker port) and wait until ready.
 
     Its pid, port and log file are recorded under `state_dir` (default: the settings' state dir).
+    With `die_with_parent` it stops when this Python process dies (see `fmslab.services`).
     Raises `BrokerError` when the binary is missing, a broker already runs there, or the port is
     taken.
     """
@@ -135,6 +140,7 @@ def start_broker(
             url=f"{HOST}:{port}",
             ready=port_open(port, HOST),
             timeout=timeout,
+            die_with_parent=die_with_parent,
         )
     except ServiceError as err:
         raise BrokerError(str(err)) from err
@@ -158,12 +164,19 @@ def broker_status(state_dir: Path | str | None = None) -> Service | None:
 
 
 @contextlib.contextmanager
-def embedded_broker(port: int | None = None, *, state_dir: Path | str) -> Iterator[str]:
+def embedded_broker(
+    port: int | None = None, *, state_dir: Path | str, die_with_parent: bool = True
+) -> Iterator[str]:
     """Run Tansu for a `with` block on `port` (default: a free port); yields `127.0.0.1:PORT`.
 
-    The broker is stopped by pid when the block ends.
+    The broker is stopped by pid when the block ends, and with this process if it is killed
+    before (a notebook kernel killed from the UI), unless `die_with_parent=False`.
     """
-    service = start_broker(port if port is not None else free_port(HOST), state_dir=state_dir)
+    service = start_broker(
+        port if port is not None else free_port(HOST),
+        state_dir=state_dir,
+        die_with_parent=die_with_parent,
+    )
     try:
         yield bootstrap_of(service)
     finally:
