@@ -14,6 +14,8 @@ from typing import Literal
 Mode = Literal["embedded", "stack"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_HDFS_URL = "http://namenode:9870"  # the stack's namenode, WebHDFS port
+DEFAULT_HDFS_ROOT = "/fms"
 
 
 def project_root() -> Path:
@@ -63,6 +65,9 @@ class Settings:
     lake_dir: Path | None = None
     reports_dir: Path | None = None
     log_dir: Path | None = None
+    hdfs_url: str = DEFAULT_HDFS_URL  # WebHDFS of the stack's lake
+    hdfs_root: str = DEFAULT_HDFS_ROOT  # the lake's root folder on HDFS
+    hdfs_user: str | None = None  # HDFS user name (None: the local login name)
 
     def __post_init__(self) -> None:
         # Paths default to folders under the root; the class is frozen, hence object.__setattr__.
@@ -119,5 +124,8 @@ def load_settings() -> Settings:
         metrics_port=int(_env("FMSLAB_METRICS_PORT", "9873", extra)),
         seed=int(_env("FMSLAB_SEED", "42", extra)),
         root=root,
+        hdfs_url=_env("FMSLAB_HDFS_URL", DEFAULT_HDFS_URL, extra),
+        hdfs_root=_env("FMSLAB_HDFS_ROOT", DEFAULT_HDFS_ROOT, extra),
+        hdfs_user=_env("FMSLAB_HDFS_USER", "", extra) or None,
         **paths,
     )

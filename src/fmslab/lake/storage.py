@@ -6,7 +6,6 @@ an absolute path or one that climbs out of the root (`..`) is refused with a `La
 
 from __future__ import annotations
 
-import os
 import posixpath
 import tempfile
 import uuid
@@ -18,9 +17,6 @@ from pathlib import Path
 from typing import IO, Literal
 
 from fmslab.config import Settings, load_settings
-
-DEFAULT_HDFS_URL = "http://namenode:9870"
-DEFAULT_HDFS_ROOT = "/fms"
 
 
 class LakeError(RuntimeError):
@@ -217,23 +213,17 @@ class Lake(ABC):
             raise
 
 
-def hdfs_endpoint() -> tuple[str, str, str | None]:
-    """WebHDFS URL, lake root and user on the stack (`FMSLAB_HDFS_URL`, `_ROOT`, `_USER`)."""
-    return (
-        os.environ.get("FMSLAB_HDFS_URL", DEFAULT_HDFS_URL),
-        os.environ.get("FMSLAB_HDFS_ROOT", DEFAULT_HDFS_ROOT),
-        os.environ.get("FMSLAB_HDFS_USER") or None,
-    )
-
-
 def open_lake(settings: Settings | None = None) -> Lake:
-    """The lake of this run: the local directory `settings.lake_dir` (embedded) or HDFS (stack)."""
+    """The lake of this run: the local directory `settings.lake_dir` (embedded) or HDFS (stack).
+
+    HDFS is reached at `settings.hdfs_url` (WebHDFS), under `hdfs_root`, as `hdfs_user`
+    (`FMSLAB_HDFS_URL`, `FMSLAB_HDFS_ROOT`, `FMSLAB_HDFS_USER`, in the environment or `.env`).
+    """
     settings = settings or load_settings()
     if settings.mode == "stack":
         from fmslab.lake.webhdfs import HdfsLake
 
-        url, root, user = hdfs_endpoint()
-        return HdfsLake(url, root, user=user)
+        return HdfsLake(settings.hdfs_url, settings.hdfs_root, user=settings.hdfs_user)
     from fmslab.lake.local import LocalLake
 
     return LocalLake(Path(settings.lake_dir or "lake"))
