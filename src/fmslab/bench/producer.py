@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import random
 import statistics
 import threading
 import time
@@ -32,6 +31,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from fmslab.broker.clients import PRODUCER_DEFAULTS, make_producer
 from fmslab.broker.offsets import end_offsets
 from fmslab.measure import percentile
+from fmslab.simulator import simulate_readings
 
 TOPICS = {
     "sync": "bench-producer-sync",
@@ -39,6 +39,7 @@ TOPICS = {
     "concurrent": "bench-producer-concurrent",
 }
 PARTITIONS = 5
+DEVICES = 5
 TARGETS = {"async_msg_per_s": 20_000, "sync_p95_ms": 10.0}
 CLIENTS = ("kafka-python", "confluent-kafka")
 
@@ -56,24 +57,10 @@ class BenchConfig:
 
 
 def sample_readings(count: int, seed: int) -> list[tuple[bytes, bytes]]:
-    """`count` seeded (key, JSON value) pairs shaped like the collector's readings."""
-    rng = random.Random(seed)
-    pairs = []
-    for n in range(count):
-        device = n % 5 + 1
-        reading = {
-            "time": f"2024-01-15T14:{n // 60 % 60:02d}:{n % 60:02d}Z",
-            "DeviceId": device,
-            "sensor1": round(rng.gauss(80, 5), 2),
-            "sensor2": round(rng.gauss(90, 4), 2),
-            "sensor3": round(rng.gauss(75, 6), 2),
-            "motor1": round(rng.gauss(1200, 100), 2),
-            "motor2": round(rng.gauss(850, 80), 2),
-            "motor3": round(rng.gauss(1100, 90), 2),
-            "isFail": False,
-        }
-        pairs.append((str(device).encode(), json.dumps(reading).encode()))
-    return pairs
+    """`count` (key, JSON value) pairs: what the seeded simulator serves, devices 1-5 in turn."""
+    slots = -(-count // DEVICES)  # ceil: the simulator yields whole slots of 5 readings
+    readings = simulate_readings(seed=seed, devices=DEVICES, count=slots)[:count]
+    return [(str(r["DeviceId"]).encode(), json.dumps(r).encode()) for r in readings]  # type: ignore[index]
 
 
 class Sender(Protocol):
@@ -262,11 +249,16 @@ def concurrent_phase(bootstrap: str, config: BenchConfig) -> dict[str, Any]:
     acks = Acks()
     senders = [make_sender(config.client, bootstrap) for _ in range(config.producers)]
     gate = threading.Barrier(config.producers + 1)
+    # Made before the clock starts: only sending is measured.
+    batches = [
+        sample_readings(config.per_producer, config.seed + 10 + index)
+        for index in range(config.producers)
+    ]
 
     def produce(index: int) -> None:
         gate.wait()
         sender = senders[index]
-        for key, value in sample_readings(config.per_producer, config.seed + 10 + index):
+        for key, value in batches[index]:
             sender.send(topic, key, value, acks)
         sender.flush()
 
