@@ -9,7 +9,8 @@ How the streaming reader works: an offset is `{topic: {partition: next offset}}`
 source's JSON). `latestOffset` asks `fmslab.broker.offsets.end_offsets` (Tansu's ListOffsets is
 wrong, section 5) and honours `maxOffsetsPerTrigger` through Spark's admission control
 (`ReadMaxRows`); `partitions` makes one task per Kafka partition with records in the range; `read`
-assigns that partition to a kafka-python consumer, seeks to the start and stops exactly at the end.
+assigns that partition, at the range's start, to a confluent-kafka (librdkafka) consumer, gathers
+the records column by column into Arrow batches and stops exactly at the end.
 Spark writes each batch's end offsets to the checkpoint before it runs the batch, so a restarted
 query resumes where the last one stopped: exactly once together with an idempotent sink.
 """
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
@@ -72,7 +74,6 @@ ARROW_SCHEMA = pa.schema(
     ]
 )
 STALL_TIMEOUT_S = 30.0  # a partition that yields nothing for this long fails the task loudly
-MAX_POLL_RECORDS = 5000
 
 Offsets = dict[str, dict[str, int]]  # {topic: {partition (as text, JSON keys): next offset}}
 
@@ -167,21 +168,114 @@ def check_not_behind(topic: str, begin: dict[int, int], end: dict[int, int]) -> 
 # --- reading one partition (executor side) -----------------------------------------------------
 
 
-def _arrow_batch(records: list[Any]) -> pa.RecordBatch:
-    return pa.RecordBatch.from_arrays(
-        [
-            pa.array([r.key for r in records], pa.binary()),
-            pa.array([r.value for r in records], pa.binary()),
-            pa.array([r.topic for r in records], pa.string()),
-            pa.array([r.partition for r in records], pa.int32()),
-            pa.array([r.offset for r in records], pa.int64()),
-            pa.array([r.timestamp * 1000 for r in records], pa.int64()).cast(
-                pa.timestamp("us", tz="UTC")
-            ),
-            pa.array([max(r.timestamp_type, 0) for r in records], pa.int32()),
-        ],
-        schema=ARROW_SCHEMA,
+BATCH_ROWS = 10_000  # rows per Arrow batch handed to Spark
+CONSUME_BATCH = 5_000  # messages per consume() call
+POLL_TIMEOUT_S = 0.2
+# Spark's timestampType: 0 CreateTime, 1 LogAppendTime; librdkafka: 0 unavailable, 1, 2.
+_SPARK_TIMESTAMP_TYPE = {0: 0, 1: 0, 2: 1}
+
+
+class _Columns:
+    """The Kafka columns of one partition's records, gathered as plain lists."""
+
+    def __init__(self) -> None:
+        self.keys: list[bytes | None] = []
+        self.values: list[bytes | None] = []
+        self.offsets: list[int] = []
+        self.stamps: list[int] = []
+        self.kinds: list[int] = []
+
+    def add(self, message: Any) -> None:
+        kind, stamp = message.timestamp()
+        self.keys.append(message.key())
+        self.values.append(message.value())
+        self.offsets.append(message.offset())
+        self.stamps.append(stamp)
+        self.kinds.append(_SPARK_TIMESTAMP_TYPE.get(kind, 0))
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def batch(self, topic: str, partition: int) -> pa.RecordBatch:
+        rows = len(self.offsets)
+        micros = np.asarray(self.stamps, dtype=np.int64) * 1000
+        return pa.RecordBatch.from_arrays(
+            [
+                pa.array(self.keys, pa.binary()),
+                pa.array(self.values, pa.binary()),
+                pa.array([topic] * rows, pa.string()),
+                pa.array(np.full(rows, partition, dtype=np.int32)),
+                pa.array(self.offsets, pa.int64()),
+                pa.array(micros, pa.timestamp("us", tz="UTC")),
+                pa.array(self.kinds, pa.int32()),
+            ],
+            schema=ARROW_SCHEMA,
+        )
+
+
+def _range_consumer(part: OffsetRange) -> Any:
+    """A confluent-kafka consumer assigned to `part` at its start offset (no group is joined)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer(
+        {
+            "bootstrap.servers": part.bootstrap,
+            # librdkafka wants a group id, but assign() never joins it and nothing is committed.
+            "group.id": f"{SOURCE_NAME}-reader",
+            "enable.auto.commit": False,
+            "enable.auto.offset.store": False,
+            # Never jump silently: an offset that is gone must fail the task, not skip records.
+            "auto.offset.reset": "error",
+            # EOF events carry the end of the partition: a range ending in offsets that hold no
+            # record (transaction markers) is then known to be complete.
+            "enable.partition.eof": True,
+            "fetch.wait.max.ms": 100,
+            "max.partition.fetch.bytes": 8 * 1024 * 1024,
+        }
     )
+    consumer.assign([TopicPartition(part.topic, part.partition, part.start)])
+    return consumer
+
+
+def _failure(part: OffsetRange, position: int, error: Any) -> KafkaSourceError | None:
+    """The error to raise for a consumer error event, or None for one to wait out."""
+    from confluent_kafka import KafkaError
+
+    code = error.code()
+    if code in (KafkaError._AUTO_OFFSET_RESET, KafkaError.OFFSET_OUT_OF_RANGE):
+        return KafkaSourceError(
+            f"{part.topic}[{part.partition}]: offset {position} is out of range, expected records "
+            f"up to {part.end} (broker {part.bootstrap}); the broker no longer has them "
+            f"(deleted by retention, or the broker restarted): {error.str()}"
+        )
+    waitable = (KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN, KafkaError._PARTITION_EOF)
+    if error.fatal() or not (error.retriable() or code in waitable):
+        return KafkaSourceError(
+            f"{part.topic}[{part.partition}] at offset {position} "
+            f"(broker {part.bootstrap}): {error.str()}"
+        )
+    return None
+
+
+def _take(part: OffsetRange, messages: list[Any], columns: _Columns, position: int) -> int:
+    """Add the records of `messages` inside `part` to `columns`; returns the new position."""
+    from confluent_kafka import KafkaError
+
+    for message in messages:
+        error = message.error()
+        if error is None:
+            offset = message.offset()
+            if part.start <= offset < part.end:
+                columns.add(message)
+            position = max(position, offset + 1)
+        elif error.code() == KafkaError._PARTITION_EOF:
+            # Everything below the end was delivered: offsets up to it hold no more records.
+            position = max(position, message.offset())
+        else:
+            failure = _failure(part, position, error)
+            if failure is not None:
+                raise failure
+    return position
 
 
 def read_range(
@@ -192,39 +286,21 @@ def read_range(
     Raises KafkaSourceError if the partition stops yielding records before `end` (records that
     were planned must not go missing silently).
     """
-    from kafka import KafkaConsumer, TopicPartition
-    from kafka.errors import KafkaError
-
-    tp = TopicPartition(part.topic, part.partition)
-    consumer = KafkaConsumer(
-        bootstrap_servers=part.bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        # Never jump silently: an offset that is gone must fail the task, not skip records.
-        auto_offset_reset="none",
-        max_poll_records=MAX_POLL_RECORDS,
-        fetch_max_wait_ms=100,
-    )
+    consumer = _range_consumer(part)
     try:
-        consumer.assign([tp])
-        consumer.seek(tp, part.start)
         position = part.start
         last_progress = time.monotonic()
+        columns = _Columns()
         while position < part.end:
-            try:
-                records = consumer.poll(timeout_ms=200).get(tp, [])
-            except KafkaError as exc:
-                raise KafkaSourceError(
-                    f"{part.topic}[{part.partition}] at offset {position} "
-                    f"(broker {part.bootstrap}): {exc!r}"
-                ) from exc
-            wanted = [r for r in records if part.start <= r.offset < part.end]
-            if wanted:
-                yield _arrow_batch(wanted)
-            # position() also moves past offsets that hold no record (e.g. transaction markers).
-            new_position = max(consumer.position(tp) or position, position)
-            if new_position > position:
-                position, last_progress = new_position, time.monotonic()
+            before = position
+            position = _take(
+                part, consumer.consume(CONSUME_BATCH, POLL_TIMEOUT_S), columns, position
+            )
+            if len(columns) >= BATCH_ROWS or (len(columns) and position >= part.end):
+                yield columns.batch(part.topic, part.partition)
+                columns = _Columns()
+            if position > before:
+                last_progress = time.monotonic()
             elif time.monotonic() - last_progress > stall_timeout:
                 raise KafkaSourceError(
                     f"{part.topic}[{part.partition}]: stuck at offset {position}, expected records "
