@@ -2,39 +2,41 @@
 
 from __future__ import annotations
 
-import random
+from typing import Any
 
 from fmslab.broker.clients import make_producer
+from fmslab.simulator import simulate_readings
 
 RAW_TOPIC = "fms-raw-data"
 RAW_PARTITIONS = 5
+DEVICES = 5
 
 
-def reading(i: int, rng: random.Random) -> dict:
-    """A seeded reading like the collector produces (motors as floats, as the device sends)."""
-    device = i % 5 + 1
-    return {
-        "time": f"2024-01-15T14:{i // 60 % 60:02d}:{i % 60:02d}Z",
-        "DeviceId": device,
-        "sensor1": round(rng.gauss(80, 5), 2),
-        "sensor2": round(rng.gauss(90, 4), 2),
-        "sensor3": round(rng.gauss(75, 6), 2),
-        "motor1": round(rng.gauss(1200, 100), 0),
-        "motor2": round(rng.gauss(850, 80), 0),
-        "motor3": round(rng.gauss(1100, 90), 0),
-        "isFail": False,
-        "collected_at": f"2024-01-15T14:{i // 60 % 60:02d}:{i % 60:02d}.250Z",
-        "reading_id": f"{device}-{i}",
-    }
+def readings(count: int, *, first: int = 0, seed: int = 7) -> list[dict[str, Any]]:
+    """Readings `first` .. `first + count - 1` of the seeded simulator, enriched as the collector
+    does (`collected_at` 250 ms after the reading, `reading_id` DEVICE-INDEX).
+
+    Reading i is device i % 5 + 1 at slot i // 5, so a later call with `first` continues the
+    sequence (new times, no duplicate of what was sent before).
+    """
+    slots = -(-(first + count) // DEVICES)  # ceil: whole slots of 5 readings
+    served = simulate_readings(seed=seed, devices=DEVICES, count=slots)[first : first + count]
+    return [
+        {
+            **value,  # type: ignore[dict-item]
+            "collected_at": value["time"].replace("Z", ".250Z"),  # type: ignore[index]
+            "reading_id": f"{value['DeviceId']}-{i}",  # type: ignore[index]
+        }
+        for i, value in enumerate(served, start=first)
+    ]
 
 
 def produce_readings(bootstrap: str, count: int, *, first: int = 0, seed: int = 7) -> None:
     """Send `count` readings round-robin over the 5 partitions, batched (linger > 0, gzip)."""
-    rng = random.Random(seed + first)
+    values = readings(count, first=first, seed=seed)
     producer = make_producer(bootstrap, linger_ms=20)
     try:
-        for i in range(first, first + count):
-            value = reading(i, rng)
+        for i, value in enumerate(values, start=first):
             producer.send(
                 RAW_TOPIC, key=value["DeviceId"], value=value, partition=i % RAW_PARTITIONS
             )
