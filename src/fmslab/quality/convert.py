@@ -24,6 +24,15 @@ def round_half_up(value: float, decimals: int = 0) -> float:
     """Round half away from zero (2.345 -> 2.35, -0.5 -> -1), as Spark's `round` does."""
     if abs(value) >= 1e15:  # beyond float's decimal precision: nothing to round
         return value
+    if decimals == 0 and abs(value) < 2**52:
+        # Only an exact .5 is a tie (a binary fraction of .5 is its own shortest repr).
+        if value - math.floor(value) != 0.5:
+            return float(round(value))
+        return math.copysign(math.floor(abs(value)) + 1.0, value)
+    text = repr(value)
+    point = text.find(".")
+    if point >= 0 and "e" not in text and len(text) - point - 1 <= decimals:
+        return value  # already has no more decimals than asked (the common case; no Decimal)
     try:
         quantum = Decimal(1).scaleb(-decimals)
         return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))

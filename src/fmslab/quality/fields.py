@@ -9,13 +9,14 @@ outlier-checked nor added to the window); else the outlier check against the dev
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from fmslab.quality.convert import parse_time, round_half_up, show, to_bool, to_float, to_int
 from fmslab.quality.rules import FieldRule, OutlierSettings
 from fmslab.quality.state import FieldHistory
-from fmslab.quality.stats import check_outlier
+from fmslab.quality.stats import outlier_against
 
 
 @dataclass
@@ -72,6 +73,13 @@ def clean_field(
     outliers: OutlierSettings,
 ) -> FieldCheck:
     """Apply the rules of one field to its raw value (`raw` is None when absent or null)."""
+    kind = type(raw)  # exact types: a bool is no number here
+    if (kind is float or kind is int) and rule.type in _NUMERIC:
+        plain = _plain_number(name, rule, raw, history, outliers)
+        if plain is not None:
+            return plain
+    elif kind is bool and rule.type == "bool":
+        return FieldCheck(name, raw, present=True, good=True)
     check = FieldCheck(name)
     if raw is None:
         return _fill(check, rule, rule.null_action, f"{name}: missing", history)
@@ -95,13 +103,57 @@ def clean_field(
     return _outlier(check, rule, history, outliers)
 
 
+_NUMERIC = ("int", "float")
+
+
+def _plain_number(
+    name: str,
+    rule: FieldRule,
+    raw: float,
+    history: FieldHistory | None,
+    outliers: OutlierSettings,
+) -> FieldCheck | None:
+    """The common case in one step: a JSON number that converts cleanly and is neither a
+    sentinel, out of range nor an outlier. None sends it down the full path (same result)."""
+    if kind_is_huge(raw):
+        return None
+    value: float = float(raw)
+    if not math.isfinite(value):
+        return None
+    if rule.type == "float":
+        if rule.decimals is not None:
+            value = round_half_up(value, rule.decimals)
+    elif rule.integral and not value.is_integer():
+        return None
+    else:
+        value = int(round_half_up(value, 0))
+    if value in rule.missing_values or (
+        rule.range is not None and not rule.range[0] <= value <= rule.range[1]
+    ):
+        return None
+    if rule.outlier is not None and history is not None:
+        verdict = outlier_against(
+            value, history.ordered, history.sums, outliers, rule.outlier.zscore
+        )
+        if verdict.outlier:
+            return None
+    return FieldCheck(name, value, present=True, observed=float(value), good=True)
+
+
+def kind_is_huge(raw: float) -> bool:
+    """An int too large for a float (the full path reports it as not a finite number)."""
+    return type(raw) is int and abs(raw) > 2**1023
+
+
 def _outlier(
     check: FieldCheck, rule: FieldRule, history: FieldHistory | None, outliers: OutlierSettings
 ) -> FieldCheck:
     if rule.outlier is None or history is None:
         check.good = True
         return check
-    verdict = check_outlier(check.value, history.window, outliers, rule.outlier.zscore)
+    verdict = outlier_against(
+        check.value, history.ordered, history.sums, outliers, rule.outlier.zscore
+    )
     if not verdict.outlier:
         check.good = True
         return check

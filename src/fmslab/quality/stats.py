@@ -63,21 +63,81 @@ class OutlierCheck:
         return ", ".join(parts)
 
 
+_SHIFT = 1074  # every finite float is an integer multiple of 2**-1074
+
+
+def scaled(value: float) -> int:
+    """`value * 2**1074` as an exact integer."""
+    numerator, denominator = float(value).as_integer_ratio()
+    return numerator << (_SHIFT + 1 - denominator.bit_length())
+
+
+@dataclass
+class WindowSums:
+    """Exact running sums of a window's values (integers, so adding and removing never drift).
+
+    Values come in as `scaled(value)`. The mean and the sample standard deviation (ddof=1)
+    derived from the sums are the correctly rounded values of the exact formulas, so they depend
+    on the window's values only, never on the order they came and went in: a window restored
+    from a checkpoint gives the same verdicts as one that was never interrupted."""
+
+    count: int = 0
+    total: int = 0  # sum of value * 2**1074
+    squares: int = 0  # sum of (value * 2**1074) ** 2
+
+    def replace(self, new: int, old: int | None = None) -> None:
+        """Count a scaled value in and, when given, another one out."""
+        if old is None:
+            self.count += 1
+            self.total += new
+            self.squares += new * new
+        else:
+            self.total += new - old
+            self.squares += new * new - old * old
+
+    def mean(self) -> float:
+        """The mean of the values (ZeroDivisionError when empty)."""
+        return self.total / (self.count << _SHIFT)
+
+    def std(self) -> float:
+        """The sample standard deviation (ddof=1); 0.0 for fewer than two values."""
+        n = self.count
+        if n < 2:
+            return 0.0
+        spread = n * self.squares - self.total * self.total
+        return math.sqrt(spread / ((n * (n - 1)) << (2 * _SHIFT)))
+
+
 def check_outlier(
     value: float, window: Iterable[float], settings: OutlierSettings, z_threshold: float
 ) -> OutlierCheck:
     """Is `value` an outlier against the previous values of its window? Either method suffices:
     IQR once the window holds `iqr_min_count` values, z-score once it holds `zscore_min_count`."""
-    data = list(window)
-    count = len(data)
+    ordered = sorted(float(v) for v in window)
+    sums = WindowSums()
+    for item in ordered:
+        sums.replace(scaled(item))
+    return outlier_against(value, ordered, sums, settings, z_threshold)
+
+
+def outlier_against(
+    value: float,
+    ordered: Sequence[float],
+    sums: WindowSums,
+    settings: OutlierSettings,
+    z_threshold: float,
+) -> OutlierCheck:
+    """`check_outlier` against a window given as its sorted values and their `WindowSums`."""
+    count = len(ordered)
     low = high = z = None
     iqr_out = z_out = False
     if count >= settings.iqr_min_count:
-        low, high = iqr_bounds(data, settings.iqr_k)
+        q1, q3 = quantile(ordered, 0.25), quantile(ordered, 0.75)
+        spread = q3 - q1
+        low, high = q1 - settings.iqr_k * spread, q3 + settings.iqr_k * spread
         iqr_out = not low <= value <= high
     if count >= settings.zscore_min_count:
-        mean = math.fsum(data) / count
-        std = math.sqrt(math.fsum((x - mean) ** 2 for x in data) / (count - 1))
+        mean, std = sums.mean(), sums.std()
         if std > 0:
             z = (value - mean) / std
             z_out = abs(z) > z_threshold

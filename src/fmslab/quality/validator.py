@@ -97,6 +97,9 @@ class QualityValidator:
             interval if interval is not None else self.rules.timeliness.interval_seconds
         )
         self._devices: dict[int, DeviceState] = {}
+        # Looked up per record: resolved once (the rules' properties search the key list).
+        self._device_field = self.rules.device_field
+        self._time_field = self.rules.time_field
 
     def reset(self) -> None:
         """Forget every device (windows, previous values, seen keys)."""
@@ -116,7 +119,8 @@ class QualityValidator:
 
     def route(self, index: int, item: Any, now: datetime | None = None) -> RoutedRecord:
         """Route one record and, when it is kept, update the device's state."""
-        obj, raw, problem = parse_item(item)
+        # A dict's text is only needed if it ends in quarantine: made there, not for every record.
+        obj, raw, problem = (item, None, None) if isinstance(item, dict) else parse_item(item)
         if obj is None:
             return RoutedRecord(
                 index, "quarantine", [problem or "invalid"], {}, raw, malformed=True
@@ -125,9 +129,10 @@ class QualityValidator:
         out = RoutedRecord(index, "processed", [], _cleaned(checks), raw, checks)
         out.reasons = [reason for check in checks.values() for reason in check.reasons]
         out.reasons += self._extras(obj, out.record)
-        time_check = checks[self.rules.time_field]
+        time_check = checks[self._time_field]
         if device is None or any(check.rejected for check in checks.values()):
             out.zone = "quarantine"
+            out.raw = raw if raw is not None else _raw_text(obj)
             return out
         when: datetime = time_check.value
         if device.has_seen(when):
@@ -145,7 +150,7 @@ class QualityValidator:
 
     def _clean(self, obj: dict[str, Any]) -> tuple[dict[str, FieldCheck], DeviceState | None]:
         rules = self.rules
-        device_name = rules.device_field
+        device_name = self._device_field
         id_check = clean_field(
             device_name, rules.fields[device_name], obj.get(device_name), None, rules.outliers
         )
@@ -159,10 +164,9 @@ class QualityValidator:
                 continue
             history = device.history(name) if device is not None and not rule.key else None
             checks[name] = clean_field(name, rule, obj.get(name), history, rules.outliers)
-        if is_naive_time(obj.get(rules.time_field)):
-            checks[rules.time_field].reasons.append(
-                f"{rules.time_field}: no timezone -> assumed UTC"
-            )
+        time_name = self._time_field
+        if is_naive_time(obj.get(time_name)):
+            checks[time_name].reasons.append(f"{time_name}: no timezone -> assumed UTC")
         return checks, device
 
     def _device(self, device_id: int) -> DeviceState:
@@ -242,7 +246,7 @@ class QualityValidator:
                 continue
             history = device.history(name)
             if check.observed is not None:
-                history.window.append(check.observed)
+                history.push(check.observed)
             if check.good:
                 history.last_valid = check.value
         device.remember(when)

@@ -30,7 +30,6 @@ than `key_memory` readings per device between a reading and its duplicate.
 
 from __future__ import annotations
 
-import json
 import pickle
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
@@ -95,7 +94,6 @@ ROUTED_SCHEMA = StructType(
 )
 STATE_SCHEMA = StructType([StructField("device_state", BinaryType())])
 REPORT_COLUMNS = ("duplicate", "malformed", "out_of_order", "timely", "checks")
-_CHECK_FLAGS = ("present", "sentinel", "type_error", "in_range", "outlier", "action")
 
 
 # --- the per-device state as bytes ----------------------------------------------------------------
@@ -175,50 +173,69 @@ def _reading_id(obj: dict[str, Any] | None) -> str | None:
     return None if value is None else str(value)[:_ID_LIMIT]
 
 
-def _checks_json(checks: dict[str, FieldCheck]) -> str:
-    return json.dumps(
-        {name: [getattr(check, flag) for flag in _CHECK_FLAGS] for name, check in checks.items()},
-        separators=(",", ":"),
+_ACTIONS = (None, "interpolated", "defaulted", "nulled", "clipped", "flagged", "rejected")
+_ACTION_CODE = {action: str(code) for code, action in enumerate(_ACTIONS)}
+
+
+def _check_code(check: FieldCheck) -> str:
+    bits = (
+        check.present
+        | check.sentinel << 1
+        | check.type_error << 2
+        | check.in_range << 3
+        | check.outlier << 4
     )
+    return chr(64 + bits) + _ACTION_CODE[check.action]
 
 
-def checks_from_json(text: str | None) -> dict[str, FieldCheck]:
+def _checks_text(checks: dict[str, FieldCheck]) -> str:
+    """The counters of every field check as `name=<flags><action>,...` (flags: one character
+    holding present, sentinel, type_error, in_range, outlier as bits from "@"; action: its
+    index)."""
+    return ",".join(f"{name}={_check_code(check)}" for name, check in checks.items())
+
+
+def checks_from_text(text: str | None) -> dict[str, FieldCheck]:
     """The field checks of a routed row (the counters the quality report needs)."""
-    if not text:
-        return {}
     checks = {}
-    for name, flags in json.loads(text).items():
+    for item in text.split(",") if text else ():
+        name, _, code = item.rpartition("=")
+        bits = ord(code[0]) - 64
         check = FieldCheck(name)
-        for flag, value in zip(_CHECK_FLAGS, flags, strict=True):
-            setattr(check, flag, value)
+        check.present, check.sentinel, check.type_error = (
+            bool(bits & 1),
+            bool(bits & 2),
+            bool(bits & 4),
+        )
+        check.in_range, check.outlier = bool(bits & 8), bool(bits & 16)
+        check.action = _ACTIONS[int(code[1:])]
         checks[name] = check
     return checks
 
 
-def _row(rec: RoutedRecord, reading_id: str | None, source: pd.Series, now: datetime) -> dict:
+_SOURCE_COLUMNS = ("kafka_partition", "kafka_offset", "kafka_timestamp")
+_RECORD_COLUMNS = (*READING_FIELDS, "collected_at")
+
+
+def _append(columns: dict[str, list], rec: RoutedRecord, reading_id: str | None) -> None:
+    """Add one routed record to the column lists of ROUTED_SCHEMA (source columns excepted)."""
     record = rec.record
-    return {
-        "reading_id": reading_id,
-        "zone": rec.zone,
-        "reasons": list(rec.reasons),
-        **{name: record.get(name) for name in READING_FIELDS},
-        "collected_at": record.get("collected_at"),
-        "raw": rec.raw if rec.zone == "quarantine" else None,
-        "kafka_partition": source["partition"],
-        "kafka_offset": source["offset"],
-        "kafka_timestamp": source["timestamp"],
-        "processed_at": now,
-        "duplicate": rec.duplicate,
-        "malformed": rec.malformed,
-        "out_of_order": rec.out_of_order,
-        "timely": rec.timely,
-        "checks": _checks_json(rec.checks),
-    }
+    columns["reading_id"].append(reading_id)
+    columns["zone"].append(rec.zone)
+    columns["reasons"].append(list(rec.reasons))
+    for name in _RECORD_COLUMNS:
+        columns[name].append(record.get(name))
+    columns["raw"].append(rec.raw if rec.zone == "quarantine" else None)
+    columns["duplicate"].append(rec.duplicate)
+    columns["malformed"].append(rec.malformed)
+    columns["out_of_order"].append(rec.out_of_order)
+    columns["timely"].append(rec.timely)
+    columns["checks"].append(_checks_text(rec.checks))
 
 
-def routed_frame(rows: list[dict]) -> pd.DataFrame:
-    """Routed rows as a frame with ROUTED_SCHEMA's columns and types."""
-    frame = pd.DataFrame(rows, columns=[f.name for f in ROUTED_SCHEMA.fields])
+def routed_frame(columns: dict[str, list]) -> pd.DataFrame:
+    """Routed columns (lists by name) as a frame with ROUTED_SCHEMA's columns and types."""
+    frame = pd.DataFrame({f.name: columns[f.name] for f in ROUTED_SCHEMA.fields})
     for name in ("time", "collected_at", "kafka_timestamp", "processed_at"):
         frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
     for name in ("DeviceId", *MOTORS, "kafka_partition"):
@@ -236,17 +253,20 @@ def route_records(
 ) -> pd.DataFrame:
     """Route Kafka rows (value, partition, offset, timestamp) through the engine, in order."""
     ordered = records.sort_values(["timestamp", "partition", "offset"], kind="stable")
-    stamp = now or datetime.now(UTC)
-    rows = []
-    for index, (_, source) in enumerate(ordered.iterrows()):
-        value = _text(source["value"])
+    columns: dict[str, list] = {f.name: [] for f in ROUTED_SCHEMA.fields}
+    for index, value in enumerate(ordered["value"].tolist()):
+        value = _text(value)
         obj, _, problem = parse_item(value)
         # A parsed object goes in as a dict (no second JSON parse); the raw text is kept here.
         rec = validator.route(index, obj if problem is None else value, now)
         if problem is None and rec.zone == "quarantine":
             rec.raw = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-        rows.append(_row(rec, _reading_id(obj), source, stamp))
-    return routed_frame(rows)
+        _append(columns, rec, _reading_id(obj))
+    columns["kafka_partition"] = ordered["partition"].tolist()
+    columns["kafka_offset"] = ordered["offset"].tolist()
+    columns["kafka_timestamp"] = ordered["timestamp"].tolist()
+    columns["processed_at"] = [now or datetime.now(UTC)] * len(ordered)
+    return routed_frame(columns)
 
 
 def device_router(
@@ -326,7 +346,7 @@ def batch_report(frame: pd.DataFrame, rules: QualityRules | None = None) -> Any:
             zone,
             list(reasons),
             {},
-            checks=checks_from_json(checks),
+            checks=checks_from_text(checks),
             malformed=bool(_flag(malformed)),
             duplicate=bool(_flag(duplicate)),
             out_of_order=bool(_flag(disorder)),
