@@ -19,6 +19,7 @@ import posixpath
 from collections.abc import Iterable
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from fmslab.lake.layout import is_data_file, partition_path
@@ -29,16 +30,25 @@ from fmslab.streaming.processing import MOTORS, SENSORS
 VALUE_FIELDS = (*SENSORS, *MOTORS)
 WINDOWS = {"1 minute": "1min", "1 hour": "1h"}
 ACCEPTED_ZONES = ("processed", "alerts")
+# The stored columns the windows are computed from (DeviceId is the partition's).
+INPUT_COLUMNS = ("time", *VALUE_FIELDS, "isFail", "reasons")
 
 DeviceHour = tuple[int, pd.Timestamp]  # (DeviceId, the hour's start, UTC)
 
 
-def _missing_flags(reasons: pd.Series, name: str) -> list[bool]:
-    """Per reading: did `name` arrive missing (reason `<name>: missing...`)?"""
-    prefix = f"{name}: missing"
-    return [
-        rs is not None and any(str(reason).startswith(prefix) for reason in rs) for rs in reasons
-    ]
+def _missing_columns(reasons: pd.Series) -> dict[str, list[bool]]:
+    """Per field and reading: did the field arrive missing (a reason `<field>: missing...`)?
+
+    One pass over the reasons: the text before the first ": missing" names the field."""
+    flags = {name: [False] * len(reasons) for name in VALUE_FIELDS}
+    for row, rs in enumerate(reasons):
+        if rs is None:
+            continue
+        for reason in rs:
+            field, found, _ = str(reason).partition(": missing")
+            if found and field in flags:
+                flags[field][row] = True
+    return flags
 
 
 def window_aggregates(readings: pd.DataFrame) -> pd.DataFrame:
@@ -52,9 +62,10 @@ def window_aggregates(readings: pd.DataFrame) -> pd.DataFrame:
             "isFail": readings["isFail"].astype("boolean").fillna(False).astype(bool),
         }
     )
+    missing = _missing_columns(readings["reasons"])
     for name in VALUE_FIELDS:
         base[name] = pd.to_numeric(readings[name], errors="coerce").astype("float64")
-        base[f"{name}_missing"] = _missing_flags(readings["reasons"], name)
+        base[f"{name}_missing"] = missing[name]
     when = pd.to_datetime(readings["time"], utc=True)
     frames = []
     for label, freq in WINDOWS.items():
@@ -90,20 +101,37 @@ def device_hours(frame: pd.DataFrame) -> set[DeviceHour]:
     return {(int(d), h) for d, h in zip(frame["DeviceId"], hours, strict=True)}
 
 
+def _read_columns(lake: Lake, path: str) -> pa.Table:
+    with lake.open(path) as handle:
+        parquet = pq.ParquetFile(handle)
+        present = set(parquet.schema_arrow.names)
+        return parquet.read(columns=[name for name in INPUT_COLUMNS if name in present])
+
+
+def _as_frame(tables: list[pa.Table]) -> pd.DataFrame:
+    try:
+        # One conversion for all files; batches may differ in type (int32 motors in one,
+        # double in a batch that had nulls), which `permissive` widens as pandas' concat would.
+        return pa.concat_tables(tables, promote_options="permissive").to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return pd.concat([table.to_pandas() for table in tables], ignore_index=True)
+
+
 def hour_readings(lake: Lake, device: int, hour: pd.Timestamp) -> pd.DataFrame:
-    """The accepted readings (processed and alerts) of one device in one hour, from the lake."""
-    frames = []
+    """The accepted readings (processed and alerts) of one device in one hour, from the lake.
+
+    Only the columns the windows need are read (INPUT_COLUMNS), not whole records."""
+    tables = []
     for zone in ACCEPTED_ZONES:
         directory = partition_path(zone, device, hour)
         if not lake.is_dir(directory):
             continue
         for entry in lake.ls(directory):
             if entry.is_file and is_data_file(entry.path):
-                with lake.open(entry.path) as handle:
-                    frames.append(pq.read_table(handle).to_pandas())
-    if not frames:
+                tables.append(_read_columns(lake, entry.path))
+    if not tables:
         return pd.DataFrame()
-    frame = pd.concat(frames, ignore_index=True)
+    frame = _as_frame(tables)
     frame["DeviceId"] = device
     return frame
 

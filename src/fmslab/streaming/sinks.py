@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pyspark.sql import DataFrame
 
@@ -70,11 +71,14 @@ TIME_COLUMNS = ("time", "collected_at", "kafka_timestamp", "processed_at")
 
 def utc_times(frame: pd.DataFrame) -> pd.DataFrame:
     """Timestamps as timezone-aware UTC (`toPandas` gives naive values in the session's UTC)."""
-    frame = frame.copy()
-    for name in TIME_COLUMNS:
-        if name in frame.columns:
-            frame[name] = pd.to_datetime(frame[name], utc=True)
-    return frame
+    # assign() makes a new frame that shares the other columns' data (no deep copy).
+    return frame.assign(
+        **{
+            name: pd.to_datetime(frame[name], utc=True)
+            for name in TIME_COLUMNS
+            if name in frame.columns
+        }
+    )
 
 
 def zone_rows(frame: pd.DataFrame, zone: str) -> pd.DataFrame:
@@ -145,18 +149,50 @@ def _iso(value: Any) -> str | None:
     return pd.Timestamp(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z")
 
 
-def reading_message(row: Any) -> dict[str, Any]:
-    """A processed reading as the JSON sent to fms-processed-data."""
-    message = {name: getattr(row, name) for name in STORED_COLUMNS if name != "batch_id"}
-    for name in ("time", "collected_at", "kafka_timestamp", "processed_at"):
-        message[name] = _iso(message[name])
-    message["reasons"] = list(message["reasons"])
-    for name, value in message.items():
-        if value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-            message[name] = None
-        elif hasattr(value, "item"):  # numpy scalars -> Python
-            message[name] = value.item()
-    return message
+MESSAGE_COLUMNS = tuple(name for name in STORED_COLUMNS if name != "batch_id")
+
+
+def iso_texts(values: pd.Series) -> list[str | None]:
+    """`_iso` of every value, vectorised: ISO 8601 UTC with microseconds (none when whole)."""
+    when = pd.to_datetime(values, utc=True)
+    texts = np.datetime_as_string(when.dt.tz_localize(None).to_numpy("datetime64[us]"), unit="us")
+    missing = when.isna().to_numpy()
+    return [
+        None if gone else (text[:-7] + "Z" if text.endswith(".000000") else text + "Z")
+        for text, gone in zip(texts.tolist(), missing.tolist(), strict=True)
+    ]
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def _column_values(column: pd.Series) -> list[Any]:
+    """A column as JSON-ready Python values: missing (None, NaN, NA) as None."""
+    values = column.tolist()  # numeric columns: Python scalars already
+    if column.dtype == object:
+        values = [_plain(v) for v in values]  # numpy scalars stored in an object column
+    missing = column.isna().to_numpy()
+    if missing.any():
+        values = [None if gone else v for v, gone in zip(values, missing.tolist(), strict=True)]
+    return values
+
+
+def reading_messages(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """The processed readings of `rows` as the JSON objects sent to fms-processed-data.
+
+    Built column by column (one pass per column, not per row and field)."""
+    columns: list[list[Any]] = []
+    for name in MESSAGE_COLUMNS:
+        if name in TIME_COLUMNS:
+            columns.append(iso_texts(rows[name]))
+        elif name == "reasons":
+            columns.append([list(reasons) for reasons in rows[name]])
+        else:
+            columns.append(_column_values(rows[name]))
+    return [
+        dict(zip(MESSAGE_COLUMNS, values, strict=True)) for values in zip(*columns, strict=True)
+    ]
 
 
 @dataclass
@@ -229,19 +265,24 @@ class BatchWriter:
         self._count(frame, report, files)
 
     def _publish(self, frame: pd.DataFrame, report: Any, batch_id: int) -> None:
-        from fmslab.broker.clients import make_producer
+        from fmslab.broker.clients import BulkProducer
 
         if self._producer is None:
-            self._producer = make_producer(self.bootstrap)
+            self._producer = BulkProducer(self.bootstrap)
         producer = self._producer
-        for row in zone_rows(frame, "processed").itertuples(index=False):
-            producer.send(PROCESSED_TOPIC, key=int(row.DeviceId), value=reading_message(row))
-        for event in alert_events(frame, report, batch_id):
-            producer.send(ALERTS_TOPIC, key=event.get("DeviceId"), value=event)
-        message = {"query": self.token, "batch_id": batch_id, **report.to_dict()}
-        producer.send(
-            QUALITY_TOPIC, key=self.token, value=json.loads(json.dumps(message, default=str))
+        processed = zone_rows(frame, "processed")
+        producer.send_all(
+            PROCESSED_TOPIC,
+            zip(
+                processed["DeviceId"].astype("int64").tolist(),
+                reading_messages(processed),
+                strict=True,
+            ),
         )
+        for event in alert_events(frame, report, batch_id):
+            producer.send(ALERTS_TOPIC, event, key=event.get("DeviceId"))
+        message = {"query": self.token, "batch_id": batch_id, **report.to_dict()}
+        producer.send(QUALITY_TOPIC, json.loads(json.dumps(message, default=str)), key=self.token)
         producer.flush()
 
     def _count(self, frame: pd.DataFrame, report: Any, files: int) -> None:
@@ -255,6 +296,5 @@ class BatchWriter:
     def close(self) -> None:
         """Flush and close the Kafka producer, if one was made."""
         if self._producer is not None:
-            self._producer.flush()
-            self._producer.close()
-            self._producer = None
+            producer, self._producer = self._producer, None
+            producer.close()
