@@ -1,6 +1,6 @@
 """The main job (`fmslab run`, `make run`): the embedded pipeline for a while, then a report.
 
-    up (simulator, broker, stream job)  ->  wait until the stream job's first micro-batch
+    up (broker, stream job, simulator)  ->  wait until the stream job's first micro-batch
     ->  up (collector)  ->  live progress for `duration` seconds
     ->  stop the collector, let the stream job drain  ->  down  ->  reconcile  ->  report
 
@@ -130,18 +130,6 @@ def _drain(settings: Settings, watch: PipelineWatch, timeout: float) -> bool:
         return False
 
 
-def _steady(watch: PipelineWatch) -> list[float]:
-    """Latencies of readings collected after the stream job's first lake write."""
-    if not watch.first_seen:
-        return []
-    first = min(watch.first_seen.values())
-    return [
-        mtime - watch.collected_at[rid].timestamp()
-        for rid, mtime in watch.first_seen.items()
-        if watch.collected_at[rid].timestamp() >= first
-    ]
-
-
 def figures_of(
     watch: PipelineWatch, snap: Snapshot, options: RunOptions, settings: Settings
 ) -> dict[str, Any]:
@@ -168,7 +156,8 @@ def figures_of(
         },
         "quality": {"score": snap.score, "dimensions": snap.dimensions, "batches": snap.batches},
         "latency_seconds": snap.latency,
-        "latency_steady_seconds": latency_summary(_steady(watch)),
+        # The stream job was up before the first reading: every reading is steady state.
+        "latency_steady_seconds": latency_summary(watch.latencies()),
     }
 
 
@@ -213,17 +202,23 @@ def await_stream(settings: Settings, options: RunOptions, console: Console) -> f
     return waited
 
 
-def _start(settings: Settings, options: RunOptions, console: Console) -> tuple[dict, dict]:
-    """Simulator, broker and stream job; the stream job's first batch; then the collector."""
+def _start(
+    settings: Settings, options: RunOptions, console: Console
+) -> tuple[dict[str, int], dict[str, float], float]:
+    """Broker, stream job and simulator; the stream job's first batch; then the collector.
+    Returns the pids, the seconds of the start and the epoch time collection began."""
     started = time.monotonic()
     pipeline = orchestration.PipelineOptions(
         options.devices, options.interval, options.faults, wait_for_stream=False
     )
-    services = orchestration.up(settings, pipeline, names=("api", "broker", "stream"))
+    # The simulator starts while the JVM boots: the stream job needs only the broker.
+    services = orchestration.up(settings, pipeline, names=("broker", "stream"))
+    services += orchestration.up(settings, pipeline, names=("api",))
     seconds = {"stream_ready": round(await_stream(settings, options, console), 1)}
+    since = time.time()  # the run's readings: collected from now on (the collector polls at once)
     services += orchestration.up(settings, pipeline, names=("collector",))
     seconds["startup"] = round(time.monotonic() - started, 1)
-    return {s.name: s.pid for s in services}, seconds
+    return {s.name: s.pid for s in services}, seconds, since
 
 
 def run_main_job(settings: Settings, options: RunOptions, console: Console) -> RunOutcome:
@@ -238,8 +233,7 @@ def run_main_job(settings: Settings, options: RunOptions, console: Console) -> R
         f"{options.duration:g}s · faults={options.faults} · seed={settings.seed}"
     )
     try:
-        services, seconds = _start(settings, options, console)
-        since = time.time()  # the run's readings: collected from now on
+        services, seconds, since = _start(settings, options, console)
         watch = PipelineWatch(orchestration.archive_dir(settings), Path(settings.lake_dir), since)
         _watch(watch, options, console)
         stop_service("collector", state)  # it flushes its producer and archive on SIGTERM
