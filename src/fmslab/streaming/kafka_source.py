@@ -230,7 +230,8 @@ def _range_consumer(part: OffsetRange) -> Any:
             # record (transaction markers) is then known to be complete.
             "enable.partition.eof": True,
             "fetch.wait.max.ms": 100,
-            "max.partition.fetch.bytes": 8 * 1024 * 1024,
+            # Prefetch no further than the range: the rest of a backlog belongs to later batches.
+            "queued.min.messages": max(1, min(part.end - part.start, 100_000)),
         }
     )
     consumer.assign([TopicPartition(part.topic, part.partition, part.start)])
