@@ -169,6 +169,19 @@ def test_the_writer_publishes_every_processed_reading(broker: str, tmp_path: Pat
     assert [(r["query"], r["batch_id"], r["records"]) for r in reports] == [("a1b2c3d4", 4, 200)]
 
 
+def test_a_batch_whose_messages_are_lost_fails_and_leaves_nothing_queued(tmp_path: Path) -> None:
+    lake = LocalLake(tmp_path / "lake")
+    nobody = f"127.0.0.1:{free_port()}"
+    writer = BatchWriter(
+        lake, "a1b2c3d4", bootstrap=nobody, producer_options={"message.timeout.ms": 1000}
+    )
+    with pytest.raises(DeliveryError, match="not delivered"):
+        writer.write(routed_batch(50), 0)
+    assert writer.stats.batches == 0  # not counted: Spark runs the batch again
+    assert lake.exists("quality")  # the lake files were written (and are replaced on replay)
+    writer.close()  # nothing of the failed batch is left to report
+
+
 def test_hour_readings_reads_the_window_columns_of_every_batch_file(tmp_path: Path) -> None:
     lake = LocalLake(tmp_path)
     rows = utc_times(spark_shaped_rows()).assign(batch_id=1)

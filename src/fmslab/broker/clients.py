@@ -98,6 +98,8 @@ BULK_PRODUCER_DEFAULTS: dict[str, Any] = {
     "partitioner": "murmur2_random",
     # Batches of up to 1 MB: a micro-batch's 20,000 messages go in a few dozen requests.
     "batch.size": 1024 * 1024,
+    # A message not delivered within a minute fails (kafka-python's send gave up after 60 s too).
+    "message.timeout.ms": 60_000,
 }
 
 
@@ -148,7 +150,7 @@ class BulkProducer:
         for key, value in messages:
             self.send(topic, value, key)
 
-    def flush(self, timeout: float = 60.0) -> None:
+    def flush(self, timeout: float = 90.0) -> None:
         """Wait until every queued message is delivered; DeliveryError if any was not."""
         pending = self._producer.flush(timeout)
         failed, examples = self._failed, self._failures
@@ -160,12 +162,21 @@ class BulkProducer:
                 f"{timeout:.0f}s" + (f": {detail}" if detail else "")
             )
 
-    def close(self, timeout: float = 60.0) -> None:
+    def close(self, timeout: float = 90.0) -> None:
         """Flush (raising DeliveryError if anything was lost) and release the producer."""
         try:
             self.flush(timeout)
         finally:
             self._producer.close()
+
+    def abandon(self) -> None:
+        """Drop every message still queued or in flight and release the producer at once.
+
+        For a sender that already reported the failure (its messages will be sent again)."""
+        self._producer.purge()
+        self._producer.flush(0)  # serve the purged messages' delivery reports
+        self._failed, self._failures = 0, []
+        self._producer.close()
 
 
 class BrokerUnreachable(ConnectionError):

@@ -221,6 +221,7 @@ class BatchWriter:
         *,
         bootstrap: str | None = None,
         rules: Any = None,
+        producer_options: dict[str, Any] | None = None,
     ) -> None:
         from fmslab.quality.rules import load_rules
 
@@ -229,6 +230,7 @@ class BatchWriter:
         self.bootstrap = bootstrap
         self.rules = rules or load_rules()
         self.stats = BatchStats()
+        self.producer_options = dict(producer_options or {})  # librdkafka settings
         self._producer: Any = None
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
@@ -268,8 +270,16 @@ class BatchWriter:
         from fmslab.broker.clients import BulkProducer
 
         if self._producer is None:
-            self._producer = BulkProducer(self.bootstrap)
-        producer = self._producer
+            self._producer = BulkProducer(self.bootstrap, **self.producer_options)
+        try:
+            self._send(self._producer, frame, report, batch_id)
+        except Exception:
+            # The batch fails and is run again (with its messages); nothing of it may linger.
+            producer, self._producer = self._producer, None
+            producer.abandon()
+            raise
+
+    def _send(self, producer: Any, frame: pd.DataFrame, report: Any, batch_id: int) -> None:
         processed = zone_rows(frame, "processed")
         producer.send_all(
             PROCESSED_TOPIC,
