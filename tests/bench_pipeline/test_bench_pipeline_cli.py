@@ -50,6 +50,9 @@ def test_cli_measures_a_tiny_run_and_writes_its_report(tmp_path: Path) -> None:
     p = printed["latency_s"]
     assert 0 < p["p50"] <= p["p95"] <= p["p99"] <= p["max"]
     assert printed["rss_mb"] > 100  # a JVM is in the tree
+    parts = printed["rss_at_peak_mb"]
+    assert {"driver", "jvm"} <= set(parts) and parts["jvm"] > 50
+    assert sum(parts.values()) == pytest.approx(printed["rss_mb"], abs=1)
     # The drain ran in batches of at most 20 readings; its steady rate is Spark's batch progress.
     assert [b["rows"] for b in drain["batches"]] == [20, 20, 20]
     assert all(b["ms"] > 0 for b in drain["batches"])

@@ -174,7 +174,8 @@ def _print_pipeline(result: dict[str, Any]) -> None:
         ("high", f"{high['achieved_rate_msg_s']} msg/s sent (of {high['rate_msg_s']:g}): "
          f"{_latency(high)} (p95 <= {targets['latency_high_p95_s']:g} s: "
          f"{_met(met['latency_high_p95'])})"),
-        ("peak RSS", f"{result['rss_mb']} MiB (target <= {targets['rss_mb']}: {_met(met['rss'])})"),
+        ("peak RSS", f"{result['rss_mb']} MiB (target <= {targets['rss_mb']}: {_met(met['rss'])}); "
+         + ", ".join(f"{k} {v}" for k, v in result["rss_at_peak_mb"].items())),
         ("sent/stored", f"{result['sent']} / {result['stored']}"),
         ("lost/dups", f"{result['lost']} / {result['duplicates']}"),
         ("load (1 min)", f"{machine['load_average_1m']} on {machine['cpus']} CPUs"),

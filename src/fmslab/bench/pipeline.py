@@ -20,8 +20,9 @@ includes up to `poll` seconds of watching granularity.
 
 Loss and duplicates are counted from the lake (reading_id), never assumed. Peak memory is the
 resident set of this process's whole tree (this Python, the JVM, its Python workers and the
-broker), sampled every 0.5 s with psutil. The stream job's driver (foreachBatch) runs in this
-process, beside the producer and the watcher, as in one `fmslab stream` process.
+broker), sampled every 0.5 s with psutil; `rss_at_peak_mb` splits the peak by kind of process.
+The stream job's driver side (foreachBatch) runs in this process, beside the producer and the
+watcher; in `fmslab run` the collector is a process of its own.
 """
 
 from __future__ import annotations
@@ -82,33 +83,59 @@ class BenchPlan:
     progress: bool = True
 
 
+def _process_kind(proc: psutil.Process) -> str:
+    """Which part of the pipeline a process of the tree is."""
+    if proc.pid == os.getpid():
+        return "driver"  # this Python: Spark's driver side (foreachBatch), producer, watcher
+    name = proc.name().lower()
+    if name.startswith("java"):
+        return "jvm"
+    if name.startswith("python"):
+        return "python_workers"
+    return "broker"  # the embedded Tansu
+
+
 class MemorySampler(threading.Thread):
-    """Samples the resident memory of this process and all its descendants; keeps the peak."""
+    """Samples the resident memory of this process and all its descendants; keeps the peak, and
+    how it divides between the driver, the JVM, Spark's Python workers and the broker then."""
 
     def __init__(self, every: float = 0.5) -> None:
         super().__init__(daemon=True, name="rss-sampler")
         self.every = every
         self.peak_mb = 0.0
+        self.peak_parts: dict[str, float] = {}
         self._halt = threading.Event()
 
     @staticmethod
-    def tree_rss_mb() -> float:
-        """RSS of this process plus every descendant, in MiB."""
+    def tree_rss_parts_mb() -> dict[str, float]:
+        """RSS in MiB of this process and every descendant, summed per kind of process."""
         me = psutil.Process()
-        total = 0
+        parts: dict[str, float] = {}
         for proc in [me, *me.children(recursive=True)]:
             with contextlib.suppress(psutil.Error):
-                total += proc.memory_info().rss
-        return total / 2**20
+                kind = _process_kind(proc)
+                parts[kind] = parts.get(kind, 0.0) + proc.memory_info().rss / 2**20
+        return parts
+
+    @classmethod
+    def tree_rss_mb(cls) -> float:
+        """RSS of this process plus every descendant, in MiB."""
+        return sum(cls.tree_rss_parts_mb().values())
+
+    def _sample(self) -> None:
+        parts = self.tree_rss_parts_mb()
+        if sum(parts.values()) > self.peak_mb:
+            self.peak_mb = sum(parts.values())
+            self.peak_parts = {kind: round(mb, 1) for kind, mb in sorted(parts.items())}
 
     def run(self) -> None:
         while not self._halt.is_set():
-            self.peak_mb = max(self.peak_mb, self.tree_rss_mb())
+            self._sample()
             self._halt.wait(self.every)
 
     def stop(self) -> float:
         """Stop sampling; returns the peak in MiB (one last sample included)."""
-        self.peak_mb = max(self.peak_mb, self.tree_rss_mb())
+        self._sample()
         self._halt.set()
         self.join(timeout=5)
         return round(self.peak_mb, 1)
@@ -184,18 +211,21 @@ def produce_paced(
     rate: float,
     done: Callable[[float], None] | None = None,
 ) -> float:
-    """Send reading n at n / `rate` s (collected_at = the send time); returns the seconds taken.
+    """Send reading n at n / `rate` s (collected_at = the send time), then wait for the acks;
+    returns the seconds from the first send to the last (the flush after it not included).
 
     The readings are interleaved by slot, so with `rate` = devices / interval each device sends
     once per interval, the devices staggered evenly over it.
     """
     producer = make_producer(bootstrap, linger_ms=1)
-    start = time.monotonic()
+    producer.partitions_for(RAW_TOPIC)  # the topic's metadata now, not in the first send
     every = max(1, int(rate // 4))  # the bar moves about 4 times a second
+    start = last = time.monotonic()
     try:
         for n, reading in enumerate(readings):
             time.sleep(max(0.0, start + n / rate - time.monotonic()))
             key, value = _encode({**reading, "collected_at": _now_iso()})
+            last = time.monotonic()
             producer.send(RAW_TOPIC, key=key, value=value)
             if done is not None and (n + 1) % every == 0:
                 done(n + 1)
@@ -204,7 +234,12 @@ def produce_paced(
         producer.close()
     if done is not None:
         done(len(readings))
-    return time.monotonic() - start
+    return last - start
+
+
+def send_rate(count: int, span: float) -> float:
+    """Readings per second of `count` sends over `span` seconds from the first to the last."""
+    return round((count - 1) / span, 1) if count > 1 and span > 0 else 0.0
 
 
 def counts(sent: int, ids: list[str]) -> dict[str, int]:
@@ -434,8 +469,8 @@ def run_steady(
         result = counts(len(readings), stored_ids(lake))
     result.update(
         rate_msg_s=rate,
-        achieved_rate_msg_s=round(len(readings) / produced_in, 1) if produced_in else 0.0,
-        seconds=round(produced_in, 2),
+        achieved_rate_msg_s=send_rate(len(readings), produced_in),
+        send_seconds=round(produced_in, 2),  # first send to last
         query_ready_s=round(ready_s, 2),
         latency_s=latency_summary(watcher.latencies()),
     )
@@ -463,7 +498,9 @@ def run_pipeline_bench(plan: BenchPlan | None = None, work_dir: Path | None = No
         count = max(1, round(plan.high_rate * plan.high_seconds))
         high_readings = _readings(count, 5, plan.seed + 2, "high")
         high = run_steady(spark, root, "high", high_readings, plan.high_rate, plan, bars)
-    return _report(plan, drain, normal, high, sampler.stop())
+    report = _report(plan, drain, normal, high, sampler.stop())
+    report["rss_at_peak_mb"] = sampler.peak_parts
+    return report
 
 
 def _p95_met(scenario: dict[str, Any], limit: float) -> bool:
