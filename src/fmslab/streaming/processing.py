@@ -340,13 +340,15 @@ def batch_report(frame: pd.DataFrame, rules: QualityRules | None = None) -> Any:
     from fmslab.quality.report import build_report
 
     rules = rules or load_rules()
+    # Most records share a handful of check codes: decode each distinct one once (read-only).
+    decoded = {text: checks_from_text(text) for text in frame["checks"].unique()}
     routed = [
         RoutedRecord(
             index,
             zone,
             list(reasons),
             {},
-            checks=checks_from_text(checks),
+            checks=decoded[checks],
             malformed=bool(_flag(malformed)),
             duplicate=bool(_flag(duplicate)),
             out_of_order=bool(_flag(disorder)),
