@@ -156,6 +156,10 @@ def _latency(scenario: dict[str, Any]) -> str:
     )
 
 
+def _parts(parts: dict[str, float]) -> str:
+    return ", ".join(f"{kind} {mb}" for kind, mb in parts.items())
+
+
 def _met(flag: bool) -> str:
     return "met" if flag else "NOT met"
 
@@ -166,16 +170,17 @@ def _print_pipeline(result: dict[str, Any]) -> None:
     rows = [
         ("drain", f"{drain['stored']} of {drain['sent']} in {len(drain['batches'])} batches: "
          f"steady {drain['throughput_msg_s']} msg/s (target >= {targets['throughput_msg_s']}: "
-         f"{_met(met['throughput'])}); end to end {drain['end_to_end_msg_s']} msg/s "
-         f"in {drain['seconds']} s"),
+         f"{_met(met['throughput'])}) after a first batch of {drain['first_batch_ms']} ms; "
+         f"end to end {drain['end_to_end_msg_s']} msg/s in {drain['seconds']} s"),
         ("normal", f"{normal['devices']} devices every {normal['interval_s']:g} s "
          f"({normal['achieved_rate_msg_s']} msg/s sent): {_latency(normal)} "
          f"(p95 <= {targets['latency_normal_p95_s']:g} s: {_met(met['latency_normal_p95'])})"),
         ("high", f"{high['achieved_rate_msg_s']} msg/s sent (of {high['rate_msg_s']:g}): "
          f"{_latency(high)} (p95 <= {targets['latency_high_p95_s']:g} s: "
          f"{_met(met['latency_high_p95'])})"),
-        ("peak RSS", f"{result['rss_mb']} MiB (target <= {targets['rss_mb']}: {_met(met['rss'])}); "
-         + ", ".join(f"{k} {v}" for k, v in result["rss_at_peak_mb"].items())),
+        ("peak memory", f"{result['rss_mb']} MiB PSS (target <= {targets['rss_mb']}: "
+         f"{_met(met['rss'])}); " + _parts(result["rss_at_peak_mb"])
+         + f"; plain RSS sum {result['rss_sum_mb']} MiB"),
         ("sent/stored", f"{result['sent']} / {result['stored']}"),
         ("lost/dups", f"{result['lost']} / {result['duplicates']}"),
         ("load (1 min)", f"{machine['load_average_1m']} on {machine['cpus']} CPUs"),

@@ -19,8 +19,9 @@ becomes readable; latency = that moment - `collected_at` (set when the reading i
 includes up to `poll` seconds of watching granularity.
 
 Loss and duplicates are counted from the lake (reading_id), never assumed. Peak memory is the
-resident set of this process's whole tree (this Python, the JVM, its Python workers and the
-broker), sampled every 0.5 s with psutil; `rss_at_peak_mb` splits the peak by kind of process.
+resident memory of this process's whole tree (this Python, the JVM, its Python workers and the
+broker) as the sum of PSS (shared pages counted once), sampled every 0.5 s with psutil;
+`rss_at_peak_mb` splits the peak by kind of process, `rss_sum_mb` is the plain sum of RSS.
 The stream job's driver side (foreachBatch) runs in this process, beside the producer and the
 watcher; in `fmslab run` the collector is a process of its own.
 """
@@ -95,35 +96,55 @@ def _process_kind(proc: psutil.Process) -> str:
     return "broker"  # the embedded Tansu
 
 
+def _memory_mb(proc: psutil.Process) -> tuple[float, float]:
+    """(PSS, RSS) of one process in MiB; PSS is RSS when the system does not report it."""
+    try:
+        info = proc.memory_full_info()
+        return getattr(info, "pss", info.rss) / 2**20, info.rss / 2**20
+    except psutil.AccessDenied:
+        rss = proc.memory_info().rss / 2**20
+        return rss, rss
+
+
 class MemorySampler(threading.Thread):
-    """Samples the resident memory of this process and all its descendants; keeps the peak, and
-    how it divides between the driver, the JVM, Spark's Python workers and the broker then."""
+    """Samples the memory of this process and all its descendants; keeps the peak, and how it
+    divides between the driver, the JVM, Spark's Python workers and the broker then.
+
+    The figure is the sum of PSS (proportional set size: a page shared by n processes counts 1/n
+    in each), i.e. the pipeline's resident memory with shared pages counted once. Spark forks its
+    Python workers from a daemon, so a plain sum of RSS counts the pages they share several
+    times; that sum is kept too (`peak_rss_sum_mb`)."""
 
     def __init__(self, every: float = 0.5) -> None:
         super().__init__(daemon=True, name="rss-sampler")
         self.every = every
         self.peak_mb = 0.0
+        self.peak_rss_sum_mb = 0.0
         self.peak_parts: dict[str, float] = {}
         self._halt = threading.Event()
 
     @staticmethod
-    def tree_rss_parts_mb() -> dict[str, float]:
-        """RSS in MiB of this process and every descendant, summed per kind of process."""
+    def tree_memory_mb() -> tuple[dict[str, float], float]:
+        """PSS in MiB of this process and every descendant per kind of process, and the RSS sum."""
         me = psutil.Process()
         parts: dict[str, float] = {}
+        rss_sum = 0.0
         for proc in [me, *me.children(recursive=True)]:
             with contextlib.suppress(psutil.Error):
                 kind = _process_kind(proc)
-                parts[kind] = parts.get(kind, 0.0) + proc.memory_info().rss / 2**20
-        return parts
+                pss, rss = _memory_mb(proc)
+                parts[kind] = parts.get(kind, 0.0) + pss
+                rss_sum += rss
+        return parts, rss_sum
 
     @classmethod
     def tree_rss_mb(cls) -> float:
-        """RSS of this process plus every descendant, in MiB."""
-        return sum(cls.tree_rss_parts_mb().values())
+        """Resident memory (PSS sum) of this process plus every descendant, in MiB."""
+        return sum(cls.tree_memory_mb()[0].values())
 
     def _sample(self) -> None:
-        parts = self.tree_rss_parts_mb()
+        parts, rss_sum = self.tree_memory_mb()
+        self.peak_rss_sum_mb = max(self.peak_rss_sum_mb, round(rss_sum, 1))
         if sum(parts.values()) > self.peak_mb:
             self.peak_mb = sum(parts.values())
             self.peak_parts = {kind: round(mb, 1) for kind, mb in sorted(parts.items())}
@@ -353,7 +374,11 @@ def _field(progress: Any, *path: str) -> Any:
 
 
 def batch_rates(progress: list[Any]) -> dict[str, Any]:
-    """Rows and triggerExecution ms of the batches that read rows, and their steady rate."""
+    """Rows and triggerExecution ms of the batches that read rows, and their rates.
+
+    `steady_msg_s` leaves out the first batch when there are more: it also starts Spark's Python
+    workers (imports included), a one-off cost `first_batch_ms` shows. `all_batches_msg_s`
+    counts every batch."""
     batches = [
         {
             "batch_id": int(_field(p, "batchId")),
@@ -363,8 +388,18 @@ def batch_rates(progress: list[Any]) -> dict[str, Any]:
         for p in progress
         if int(_field(p, "numInputRows")) > 0
     ]
-    rows, ms = sum(b["rows"] for b in batches), sum(b["ms"] for b in batches)
-    return {"batches": batches, "steady_msg_s": round(rows * 1000 / ms, 1) if ms else 0.0}
+
+    def rate(chosen: list[dict[str, int]]) -> float:
+        rows, ms = sum(b["rows"] for b in chosen), sum(b["ms"] for b in chosen)
+        return round(rows * 1000 / ms, 1) if ms else 0.0
+
+    warm = batches[1:] if len(batches) > 1 else batches
+    return {
+        "batches": batches,
+        "steady_msg_s": rate(warm),
+        "all_batches_msg_s": rate(batches),
+        "first_batch_ms": batches[0]["ms"] if batches else None,
+    }
 
 
 def run_drain(spark: Any, root: Path, plan: BenchPlan, bars: BenchProgress) -> dict[str, Any]:
@@ -404,6 +439,8 @@ def run_drain(spark: Any, root: Path, plan: BenchPlan, bars: BenchProgress) -> d
         batch_size=plan.batch_size,
         batches=rates["batches"],
         throughput_msg_s=rates["steady_msg_s"],
+        all_batches_msg_s=rates["all_batches_msg_s"],
+        first_batch_ms=rates["first_batch_ms"],
         end_to_end_msg_s=round(result["stored"] / seconds, 1) if seconds else 0.0,
     )
     return result
@@ -500,6 +537,7 @@ def run_pipeline_bench(plan: BenchPlan | None = None, work_dir: Path | None = No
         high = run_steady(spark, root, "high", high_readings, plan.high_rate, plan, bars)
     report = _report(plan, drain, normal, high, sampler.stop())
     report["rss_at_peak_mb"] = sampler.peak_parts
+    report["rss_sum_mb"] = sampler.peak_rss_sum_mb
     return report
 
 
@@ -546,8 +584,10 @@ def _report(plan: BenchPlan, drain: dict, normal: dict, high: dict, rss_mb: floa
 def _notes(plan: BenchPlan) -> str:
     return (
         f"throughput_msg_s is the drain's steady rate: sum of numInputRows / sum of "
-        f"triggerExecution over its micro-batches ({plan.backlog} readings, at most "
-        f"{plan.batch_size} per batch); end_to_end_msg_s also counts the query's start. "
+        f"triggerExecution over its micro-batches after the first ({plan.backlog} readings, at "
+        f"most {plan.batch_size} per batch; the first also starts Spark's Python workers: "
+        f"first_batch_ms, all_batches_msg_s); end_to_end_msg_s also counts the query's start. "
+        f"rss_mb is the peak sum of PSS over the process tree (rss_sum_mb: plain RSS sum). "
         f"latency_s is the normal scenario ({plan.normal_devices} devices each every "
         f"{plan.normal_interval:g} s, staggered), collected_at -> readable in the lake, measured "
         f"after the query's first micro-batch; it includes up to {plan.poll:g} s of lake polling "
