@@ -103,6 +103,8 @@ def parse_time(raw: Any) -> Converted:
 
 def is_naive_time(raw: Any) -> bool:
     """True when `raw` is an ISO-8601 string without a timezone."""
+    if isinstance(raw, str) and raw.rstrip().endswith("Z"):
+        return False  # the common case, without a second parse
     try:
         return isinstance(raw, str) and datetime.fromisoformat(raw.strip()).tzinfo is None
     except ValueError:

@@ -16,10 +16,10 @@ from typing import Any
 from fmslab.quality.convert import parse_time, round_half_up, show, to_bool, to_float, to_int
 from fmslab.quality.rules import FieldRule, OutlierSettings
 from fmslab.quality.state import FieldHistory
-from fmslab.quality.stats import outlier_against
+from fmslab.quality.stats import is_outlier, outlier_against
 
 
-@dataclass
+@dataclass(slots=True)
 class FieldCheck:
     """The cleaned value of one field and what happened to it."""
 
@@ -115,7 +115,7 @@ def _plain_number(
 ) -> FieldCheck | None:
     """The common case in one step: a JSON number that converts cleanly and is neither a
     sentinel, out of range nor an outlier. None sends it down the full path (same result)."""
-    if kind_is_huge(raw):
+    if type(raw) is int and abs(raw) > _HUGE:  # float() would overflow: the full path says so
         return None
     value: float = float(raw)
     if not math.isfinite(value):
@@ -127,22 +127,19 @@ def _plain_number(
         return None
     else:
         value = int(round_half_up(value, 0))
-    if value in rule.missing_values or (
-        rule.range is not None and not rule.range[0] <= value <= rule.range[1]
+    bounds = rule.range
+    if value in rule.missing_values or (bounds is not None and not bounds[0] <= value <= bounds[1]):
+        return None
+    if (
+        rule.outlier is not None
+        and history is not None
+        and is_outlier(value, history.ordered, history.sums, outliers, rule.outlier.zscore)
     ):
         return None
-    if rule.outlier is not None and history is not None:
-        verdict = outlier_against(
-            value, history.ordered, history.sums, outliers, rule.outlier.zscore
-        )
-        if verdict.outlier:
-            return None
     return FieldCheck(name, value, present=True, observed=float(value), good=True)
 
 
-def kind_is_huge(raw: float) -> bool:
-    """An int too large for a float (the full path reports it as not a finite number)."""
-    return type(raw) is int and abs(raw) > 2**1023
+_HUGE = 2**1023
 
 
 def _outlier(

@@ -72,7 +72,7 @@ def scaled(value: float) -> int:
     return numerator << (_SHIFT + 1 - denominator.bit_length())
 
 
-@dataclass
+@dataclass(slots=True)
 class WindowSums:
     """Exact running sums of a window's values (integers, so adding and removing never drift).
 
@@ -118,6 +118,26 @@ def check_outlier(
     for item in ordered:
         sums.replace(scaled(item))
     return outlier_against(value, ordered, sums, settings, z_threshold)
+
+
+def is_outlier(
+    value: float,
+    ordered: Sequence[float],
+    sums: WindowSums,
+    settings: OutlierSettings,
+    z_threshold: float,
+) -> bool:
+    """`outlier_against(...).outlier`, without building the verdict (the common, clean case)."""
+    count = len(ordered)
+    if count >= settings.iqr_min_count:
+        q1, q3 = quantile(ordered, 0.25), quantile(ordered, 0.75)
+        spread = settings.iqr_k * (q3 - q1)
+        if not q1 - spread <= value <= q3 + spread:
+            return True
+    if count >= settings.zscore_min_count:
+        std = sums.std()
+        return std > 0 and abs((value - sums.mean()) / std) > z_threshold
+    return False
 
 
 def outlier_against(

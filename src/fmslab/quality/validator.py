@@ -35,7 +35,7 @@ _ID_LIMIT = 200  # characters of an id kept
 _JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
 
 
-@dataclass
+@dataclass(slots=True)
 class RoutedRecord:
     """One input record, where it went, why, and its cleaned values."""
 
@@ -128,7 +128,8 @@ class QualityValidator:
         checks, device = self._clean(obj)
         out = RoutedRecord(index, "processed", [], _cleaned(checks), raw, checks)
         out.reasons = [reason for check in checks.values() for reason in check.reasons]
-        out.reasons += self._extras(obj, out.record)
+        times: dict[str, datetime] = {}
+        out.reasons += self._extras(obj, out.record, times)
         time_check = checks[self._time_field]
         if device is None or any(check.rejected for check in checks.values()):
             out.zone = "quarantine"
@@ -139,7 +140,7 @@ class QualityValidator:
             out.zone, out.duplicate = "dropped", True
             out.reasons.insert(0, f"duplicate of ({device_key(out.record, self.rules)})")
             return out
-        collected = _as_time(out.record.get(self.rules.timeliness.collected_at_field))
+        collected = times.get(self.rules.timeliness.collected_at_field)
         self._time_checks(out, device, when, collected, now)
         alert_field = self.rules.routing.alert_field
         if checks[alert_field].value is True:
@@ -176,8 +177,11 @@ class QualityValidator:
             )
         return self._devices[device_id]
 
-    def _extras(self, obj: dict[str, Any], record: dict[str, Any]) -> list[str]:
-        """Metadata fields are kept (timestamps normalised), ids as text; unknown ones reported."""
+    def _extras(
+        self, obj: dict[str, Any], record: dict[str, Any], times: dict[str, datetime]
+    ) -> list[str]:
+        """Metadata fields are kept (timestamps normalised, parsed ones put in `times`), ids as
+        text; unknown ones reported."""
         reasons = []
         for name, raw in obj.items():
             if name in self.rules.fields:
@@ -190,6 +194,8 @@ class QualityValidator:
                 continue
             value, problem = parse_time(raw) if raw is not None else (None, None)
             record[name] = format_time(value) if value is not None else None
+            if value is not None:
+                times[name] = value
             if problem is not None:
                 reasons.append(f"{name}: {problem} ({show(raw)}) ignored")
         return reasons
