@@ -22,8 +22,9 @@ Loss and duplicates are counted from the lake (reading_id), never assumed. Peak 
 resident memory of this process's whole tree (this Python, the JVM, its Python workers and the
 broker) as the sum of PSS (shared pages counted once), sampled every 0.5 s with psutil;
 `rss_at_peak_mb` splits the peak by kind of process, `rss_sum_mb` is the plain sum of RSS.
-The stream job's driver side (foreachBatch) runs in this process, beside the producer and the
-watcher; in `fmslab run` the collector is a process of its own.
+The stream job's driver side (foreachBatch) runs in this process, beside the watcher; the paced
+sender of normal and high is a process of its own (as the collector is in `fmslab run`), so it does
+not share the driver's interpreter lock, and its memory is not counted as the pipeline's.
 """
 
 from __future__ import annotations
@@ -121,15 +122,17 @@ class MemorySampler(threading.Thread):
         self.peak_mb = 0.0
         self.peak_rss_sum_mb = 0.0
         self.peak_parts: dict[str, float] = {}
+        self.excluded: set[int] = set()  # the load generator's processes: not the pipeline
         self._halt = threading.Event()
 
-    @staticmethod
-    def tree_memory_mb() -> tuple[dict[str, float], float]:
+    def tree_memory_mb(self) -> tuple[dict[str, float], float]:
         """PSS in MiB of this process and every descendant per kind of process, and the RSS sum."""
         me = psutil.Process()
         parts: dict[str, float] = {}
         rss_sum = 0.0
         for proc in [me, *me.children(recursive=True)]:
+            if proc.pid in self.excluded:
+                continue
             with contextlib.suppress(psutil.Error):
                 kind = _process_kind(proc)
                 pss, rss = _memory_mb(proc)
@@ -137,10 +140,9 @@ class MemorySampler(threading.Thread):
                 rss_sum += rss
         return parts, rss_sum
 
-    @classmethod
-    def tree_rss_mb(cls) -> float:
+    def tree_rss_mb(self) -> float:
         """Resident memory (PSS sum) of this process plus every descendant, in MiB."""
-        return sum(cls.tree_memory_mb()[0].values())
+        return sum(self.tree_memory_mb()[0].values())
 
     def _sample(self) -> None:
         parts, rss_sum = self.tree_memory_mb()
@@ -256,6 +258,55 @@ def produce_paced(
     if done is not None:
         done(len(readings))
     return last - start
+
+
+def _send_from_child(bootstrap: str, readings: list[dict[str, Any]], rate: float, out: Any) -> None:
+    try:
+        out.put(("ok", produce_paced(bootstrap, readings, rate)))
+    except BaseException as exc:  # reported to the parent, which raises it
+        out.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def produce_paced_apart(
+    bootstrap: str,
+    readings: list[dict[str, Any]],
+    rate: float,
+    done: Callable[[float], None] | None = None,
+    started: Callable[[int], None] | None = None,
+) -> float:
+    """`produce_paced` in a process of its own; returns its seconds from first to last send.
+
+    The stream job's driver side (foreachBatch) runs in this process: a sender here would share
+    its interpreter lock and slow the very batches it measures, as the collector, a process of
+    its own in `fmslab run`, does not. `started` gets the sender's pid (to leave it out of the
+    pipeline's memory); `done` gets the count the schedule has reached (for a progress bar)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    child = context.Process(
+        target=_send_from_child, args=(bootstrap, readings, rate, results), daemon=True
+    )
+    child.start()
+    if started is not None and child.pid is not None:
+        started(child.pid)
+    began = time.monotonic()
+    try:
+        while child.is_alive() and results.empty():
+            if done is not None:
+                done(min(len(readings), int((time.monotonic() - began) * rate)))
+            time.sleep(0.25)
+        kind, value = results.get(timeout=30)
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.terminate()
+            child.join()
+    if kind != "ok":
+        raise RuntimeError(f"the paced sender failed: {value}")
+    if done is not None:
+        done(len(readings))
+    return float(value)
 
 
 def send_rate(count: int, span: float) -> float:
@@ -467,8 +518,11 @@ def run_steady(
     rate: float,
     plan: BenchPlan,
     bars: BenchProgress,
+    exclude: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Send `readings` at `rate` per second to a running pipeline; latency and exact counts."""
+    """Send `readings` at `rate` per second to a running pipeline; latency and exact counts.
+
+    The sender is a process of its own (`produce_paced_apart`); `exclude` gets its pid."""
     from fmslab.streaming.pipeline import start_pipeline
 
     with _scenario_env(root, name) as (bootstrap, settings, lake):
@@ -493,8 +547,12 @@ def run_steady(
             )
             watching.start()
             try:
-                produced_in = produce_paced(
-                    bootstrap, readings, rate, bars.phase(f"{name}: sent", len(readings))
+                produced_in = produce_paced_apart(
+                    bootstrap,
+                    readings,
+                    rate,
+                    bars.phase(f"{name}: sent", len(readings)),
+                    started=exclude,
                 )
             except BaseException:
                 abort.set()  # the watcher would otherwise wait for readings never sent
@@ -530,11 +588,14 @@ def run_pipeline_bench(plan: BenchPlan | None = None, work_dir: Path | None = No
         normal_rate = plan.normal_devices / plan.normal_interval
         count = max(1, round(normal_rate * plan.normal_seconds))
         normal_readings = _readings(count, plan.normal_devices, plan.seed + 1, "normal")
-        normal = run_steady(spark, root, "normal", normal_readings, normal_rate, plan, bars)
+        exclude = sampler.excluded.add
+        normal = run_steady(
+            spark, root, "normal", normal_readings, normal_rate, plan, bars, exclude
+        )
         normal["devices"], normal["interval_s"] = plan.normal_devices, plan.normal_interval
         count = max(1, round(plan.high_rate * plan.high_seconds))
         high_readings = _readings(count, 5, plan.seed + 2, "high")
-        high = run_steady(spark, root, "high", high_readings, plan.high_rate, plan, bars)
+        high = run_steady(spark, root, "high", high_readings, plan.high_rate, plan, bars, exclude)
     report = _report(plan, drain, normal, high, sampler.stop())
     report["rss_at_peak_mb"] = sampler.peak_parts
     report["rss_sum_mb"] = sampler.peak_rss_sum_mb
