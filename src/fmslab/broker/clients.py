@@ -145,6 +145,10 @@ class BulkProducer:
             except BufferError:
                 self._producer.poll(0.05)  # full queue: serve deliveries, then try again
 
+    def poll(self) -> None:
+        """Serve delivery reports without waiting (a sender that paces itself calls it often)."""
+        self._producer.poll(0)
+
     def send_all(self, topic: str, messages: Iterable[tuple[Any, Any]]) -> None:
         """Queue (key, value) pairs to `topic`."""
         for key, value in messages:

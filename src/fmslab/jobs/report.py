@@ -110,11 +110,6 @@ def _table(rows: list[tuple[str, Any]]) -> str:
     return f"<table>{body}</table>"
 
 
-def _pair(figures: dict[str, Any]) -> str:
-    steady = figures.get("latency_steady_seconds") or {}
-    return f"{steady.get('p50')} / {steady.get('p95')} ({steady.get('count', 0)} readings)"
-
-
 def summary_rows(figures: dict[str, Any]) -> list[tuple[str, Any]]:
     """The headline figures of a run as (label, value) rows."""
     quality, latency = figures["quality"], figures["latency_seconds"]
@@ -132,7 +127,6 @@ def summary_rows(figures: dict[str, Any]) -> list[tuple[str, Any]]:
         ("latency p50 (s)", latency["p50"]),
         ("latency p95 (s)", latency["p95"]),
         ("latency max (s)", latency["max"]),
-        ("latency p50 / p95 after the stream job's start-up (s)", _pair(figures)),
         ("total run time (s)", figures["seconds"]["total"]),
     ]
     return rows

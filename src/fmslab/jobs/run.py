@@ -25,7 +25,7 @@ from rich.table import Table
 
 from fmslab.config import Settings
 from fmslab.jobs import orchestration
-from fmslab.jobs.progress import PipelineWatch, Snapshot, latency_summary
+from fmslab.jobs.progress import PipelineWatch, Snapshot
 from fmslab.jobs.report import summary_rows, write_reports
 from fmslab.services import ServiceError, log_tail, read_service, stop_service, wait_until
 
@@ -156,8 +156,6 @@ def figures_of(
         },
         "quality": {"score": snap.score, "dimensions": snap.dimensions, "batches": snap.batches},
         "latency_seconds": snap.latency,
-        # The stream job was up before the first reading: every reading is steady state.
-        "latency_steady_seconds": latency_summary(watch.latencies()),
     }
 
 
