@@ -31,6 +31,12 @@ def setup(*, width: int = 120, max_rows: int = 30) -> None:
     matplotlib.rcParams.update({"figure.figsize": (8, 3.5), "figure.dpi": 80})
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    # py4j logs its internal retries with module-level `logging.info(...)`, which installs a
+    # stderr handler on the root logger the first time (logging.basicConfig): from then on every
+    # library's warnings would land in cells. A do-nothing root handler keeps that from happening.
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.NullHandler())
     warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 
