@@ -58,9 +58,11 @@ def test_cli_measures_a_tiny_run_and_writes_its_report(tmp_path: Path) -> None:
     assert all(b["ms"] > 0 for b in drain["batches"])
     # Steady: the batches after the first (which also starts Spark's Python workers).
     steady = 40 * 1000 / sum(b["ms"] for b in drain["batches"][1:])
-    assert printed["throughput_msg_s"] == drain["throughput_msg_s"] == pytest.approx(steady, 0.01)
+    # Rates are rounded to 0.1 msg/s in the report.
+    assert printed["throughput_msg_s"] == drain["throughput_msg_s"]
+    assert drain["throughput_msg_s"] == pytest.approx(steady, abs=0.06)
     every = 60 * 1000 / sum(b["ms"] for b in drain["batches"])
-    assert drain["all_batches_msg_s"] == pytest.approx(every, 0.01)
+    assert drain["all_batches_msg_s"] == pytest.approx(every, abs=0.06)
     assert drain["first_batch_ms"] == drain["batches"][0]["ms"]
     assert 0 < drain["end_to_end_msg_s"] <= drain["all_batches_msg_s"]
     # Memory: PSS counts shared pages once, so it never exceeds the plain sum of RSS.
