@@ -169,7 +169,7 @@ def check_not_behind(topic: str, begin: dict[int, int], end: dict[int, int]) -> 
 
 
 BATCH_ROWS = 10_000  # rows per Arrow batch handed to Spark
-CONSUME_BATCH = 5_000  # messages per consume() call
+CONSUME_BATCH = 5_000  # messages per consume() call, at most
 POLL_TIMEOUT_S = 0.2
 # Spark's timestampType: 0 CreateTime, 1 LogAppendTime; librdkafka: 0 unavailable, 1, 2.
 _SPARK_TIMESTAMP_TYPE = {0: 0, 1: 0, 2: 1}
@@ -294,9 +294,10 @@ def read_range(
         columns = _Columns()
         while position < part.end:
             before = position
-            position = _take(
-                part, consumer.consume(CONSUME_BATCH, POLL_TIMEOUT_S), columns, position
-            )
+            # consume(n) waits until it has n messages or the timeout: asking for more than the
+            # range still holds made every range wait the whole timeout (0.2 s per task).
+            wanted = min(CONSUME_BATCH, part.end - position)
+            position = _take(part, consumer.consume(wanted, POLL_TIMEOUT_S), columns, position)
             if len(columns) >= BATCH_ROWS or (len(columns) and position >= part.end):
                 yield columns.batch(part.topic, part.partition)
                 columns = _Columns()
