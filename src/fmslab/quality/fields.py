@@ -16,7 +16,7 @@ from typing import Any
 from fmslab.quality.convert import parse_time, round_half_up, show, to_bool, to_float, to_int
 from fmslab.quality.rules import FieldRule, OutlierSettings
 from fmslab.quality.state import FieldHistory
-from fmslab.quality.stats import is_outlier, outlier_against
+from fmslab.quality.stats import OutlierCheck, is_outlier, outlier_against
 
 
 @dataclass(slots=True)
@@ -151,7 +151,14 @@ def _outlier(
     verdict = outlier_against(
         check.value, history.ordered, history.sums, outliers, rule.outlier.zscore
     )
-    if not verdict.outlier:
+    return judged(check, rule, verdict, history)
+
+
+def judged(
+    check: FieldCheck, rule: FieldRule, verdict: OutlierCheck, history: FieldHistory | None
+) -> FieldCheck:
+    """A present, in-range value's check once its outlier verdict is known."""
+    if not verdict.outlier or rule.outlier is None:
         check.good = True
         return check
     check.outlier = True

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from fmslab.quality.convert import format_time, is_naive_time, parse_time, show
 from fmslab.quality.fields import FieldCheck, clean_field
-from fmslab.quality.rules import QualityRules, load_rules
+from fmslab.quality.rules import QualityRules, TimelinessRules, load_rules
 from fmslab.quality.state import DeviceState
 
 if TYPE_CHECKING:
@@ -208,37 +208,17 @@ class QualityValidator:
         collected: datetime | None,
         now: datetime | None,
     ) -> None:
-        rules = self.rules.timeliness
-        # Order and interval compare with the previous kept reading of the device (not the
-        # latest time ever seen), so one skewed reading costs one or two flags, not many.
-        if device.previous_time is not None and when < device.previous_time:
-            out.out_of_order = True
-            out.reasons.append(
-                f"time: out of order (previous {format_time(device.previous_time)}) flagged"
-            )
-        verdicts = []
-        reference, ref_name = (collected, "collected_at") if collected else (now, "now")
-        if reference is not None:
-            skew = (when - reference).total_seconds()
-            verdicts.append(abs(skew) <= rules.max_skew_seconds)
-            if not verdicts[-1]:
-                out.reasons.append(f"time: clock skew ({skew:+.0f}s vs {ref_name}) flagged")
-        if now is not None:
-            delay = (now - (collected or when)).total_seconds()
-            verdicts.append(delay <= rules.max_processing_seconds)
-            if not verdicts[-1]:
-                since = "collection" if collected else "reading"
-                out.reasons.append(f"time: late (processed {delay:.0f}s after {since}) flagged")
-        stamp = collected or when
-        if device.previous_collected is not None:
-            gap = (stamp - device.previous_collected).total_seconds()
-            verdicts.append(abs(gap - self.interval) <= rules.interval_tolerance_seconds)
-            if not verdicts[-1]:
-                expected = f"{self.interval:g}±{rules.interval_tolerance_seconds:g}s"
-                out.reasons.append(
-                    f"time: off interval (gap {gap:g}s, expected {expected}) flagged"
-                )
-        out.timely = all(verdicts) if verdicts else None
+        disorder, reasons, timely = time_verdict(
+            self.rules.timeliness,
+            self.interval,
+            (device.previous_time, device.previous_collected),
+            when,
+            collected,
+            now,
+        )
+        out.out_of_order = disorder
+        out.reasons += reasons
+        out.timely = timely
 
     def _commit(
         self,
@@ -258,6 +238,45 @@ class QualityValidator:
         device.remember(when)
         device.previous_time = when
         device.previous_collected = collected or when
+
+
+def time_verdict(
+    rules: TimelinessRules,
+    interval: float,
+    previous: tuple[datetime | None, datetime | None],
+    when: datetime,
+    collected: datetime | None,
+    now: datetime | None,
+) -> tuple[bool, list[str], bool | None]:
+    """`(out_of_order, reasons, timely)` of a kept reading, given the previous kept reading's
+    `(time, collected)` of its device; timely is None when no time check applies."""
+    previous_time, previous_collected = previous
+    reasons = []
+    # Order and interval compare with the previous kept reading of the device (not the latest
+    # time ever seen), so one skewed reading costs one or two flags, not many.
+    disorder = previous_time is not None and when < previous_time
+    if disorder:
+        reasons.append(f"time: out of order (previous {format_time(previous_time)}) flagged")
+    verdicts = []
+    reference, ref_name = (collected, "collected_at") if collected else (now, "now")
+    if reference is not None:
+        skew = (when - reference).total_seconds()
+        verdicts.append(abs(skew) <= rules.max_skew_seconds)
+        if not verdicts[-1]:
+            reasons.append(f"time: clock skew ({skew:+.0f}s vs {ref_name}) flagged")
+    if now is not None:
+        delay = (now - (collected or when)).total_seconds()
+        verdicts.append(delay <= rules.max_processing_seconds)
+        if not verdicts[-1]:
+            since = "collection" if collected else "reading"
+            reasons.append(f"time: late (processed {delay:.0f}s after {since}) flagged")
+    if previous_collected is not None:
+        gap = ((collected or when) - previous_collected).total_seconds()
+        verdicts.append(abs(gap - interval) <= rules.interval_tolerance_seconds)
+        if not verdicts[-1]:
+            expected = f"{interval:g}±{rules.interval_tolerance_seconds:g}s"
+            reasons.append(f"time: off interval (gap {gap:g}s, expected {expected}) flagged")
+    return disorder, reasons, (all(verdicts) if verdicts else None)
 
 
 def device_key(record: dict[str, Any], rules: QualityRules) -> str:

@@ -11,6 +11,11 @@ micro-batch and restored at the start of the next. Both implementations therefor
 record identically by construction: same zone, same reasons, same cleaned values; the parity test
 in tests/pipeline proves it on a crafted dataset.
 
+Speed: long runs of plain readings of a device (well-formed, no type errors, no duplicates) take
+the engine's column-wise path, `fmslab.quality.plain`, which gives the same rows and leaves the same
+state as routing them one by one (tests/quality/test_plain_path.py compares both on every fault
+profile); everything else goes through `QualityValidator.route`.
+
 Order: inside a micro-batch the records of one device are routed in (Kafka timestamp, partition,
 offset) order; the collector keys readings by DeviceId, so one device's readings live in one
 partition and this is the order they were produced in.
@@ -55,11 +60,13 @@ from pyspark.sql.types import (
 )
 
 from fmslab.quality.fields import FieldCheck, clean_field
+from fmslab.quality.plain import PlainRouter, RunResult
 from fmslab.quality.rules import QualityRules, load_rules
 from fmslab.quality.state import DeviceState, FieldHistory
 from fmslab.quality.validator import QualityValidator, RoutedRecord, parse_item
 from fmslab.reading import MOTORS, READING_FIELDS, SENSORS
 
+MIN_RUN = 24  # plain readings in a row that take the column-wise path
 DEFAULT_KEY_MEMORY = 8640  # accepted keys remembered per device: 24 h at one reading per 10 s
 GROUP = "device_key"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -140,11 +147,7 @@ def state_from_bytes(blob: bytes, key_memory: int = DEFAULT_KEY_MEMORY) -> Devic
 def device_of(value: Any, rules: QualityRules) -> int | None:
     """The DeviceId the rule engine would accept for a raw value, or None (unreadable)."""
     obj, _, problem = parse_item(value)
-    if obj is None or problem is not None:
-        return None
-    name = rules.device_field
-    check = clean_field(name, rules.fields[name], obj.get(name), None, rules.outliers)
-    return None if check.rejected or check.value is None else int(check.value)
+    return _device_id(obj if problem is None else None, rules)
 
 
 def with_device_key(df: DataFrame, rules: QualityRules | None = None) -> DataFrame:
@@ -233,14 +236,28 @@ def _append(columns: dict[str, list], rec: RoutedRecord, reading_id: str | None)
     columns["checks"].append(_checks_text(rec.checks))
 
 
-def routed_frame(columns: dict[str, list]) -> pd.DataFrame:
-    """Routed columns (lists by name) as a frame with ROUTED_SCHEMA's columns and types."""
-    frame = pd.DataFrame({f.name: columns[f.name] for f in ROUTED_SCHEMA.fields})
+def routed_frame(columns: dict[str, list], *, source: bool = True) -> pd.DataFrame:
+    """Routed columns (lists by name) as a frame with ROUTED_SCHEMA's columns and types
+    (without the Kafka source and processing-time columns when `source` is False)."""
+    names = [f.name for f in ROUTED_SCHEMA.fields if source or f.name not in _ADDED_COLUMNS]
+    return _typed(pd.DataFrame({name: columns[name] for name in names}))
+
+
+_ADDED_COLUMNS = ("kafka_partition", "kafka_offset", "kafka_timestamp", "processed_at")
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The column types of ROUTED_SCHEMA, for the columns the frame has."""
+    for name in ("reading_id", "zone", "raw", "checks"):
+        frame[name] = frame[name].astype("str")  # the same whether some or none are missing
     for name in ("time", "collected_at", "kafka_timestamp", "processed_at"):
-        frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
+        if name in frame.columns:
+            frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
     for name in ("DeviceId", *MOTORS, "kafka_partition"):
-        frame[name] = frame[name].astype("Int32")
-    frame["kafka_offset"] = frame["kafka_offset"].astype("Int64")
+        if name in frame.columns:
+            frame[name] = frame[name].astype("Int32")
+    if "kafka_offset" in frame.columns:
+        frame["kafka_offset"] = frame["kafka_offset"].astype("Int64")
     for name in SENSORS:
         frame[name] = frame[name].astype("float64")
     for name in ("isFail", "duplicate", "malformed", "out_of_order", "timely"):
@@ -249,24 +266,194 @@ def routed_frame(columns: dict[str, list]) -> pd.DataFrame:
 
 
 def route_records(
-    validator: QualityValidator, records: pd.DataFrame, now: datetime | None
+    validator: QualityValidator,
+    records: pd.DataFrame,
+    now: datetime | None,
+    *,
+    plain: bool = True,
 ) -> pd.DataFrame:
-    """Route Kafka rows (value, partition, offset, timestamp) through the engine, in order."""
+    """Route Kafka rows (value, partition, offset, timestamp) through the engine, in order.
+
+    Each device's records are routed in (timestamp, partition, offset) order; devices are
+    independent, so they are routed one after the other. With `plain` (the default) runs of
+    plain readings take the engine's column-wise path (`fmslab.quality.plain`); False routes
+    every record one at a time. Both give the same rows and leave the same state."""
     ordered = records.sort_values(["timestamp", "partition", "offset"], kind="stable")
-    columns: dict[str, list] = {f.name: [] for f in ROUTED_SCHEMA.fields}
-    for index, value in enumerate(ordered["value"].tolist()):
-        value = _text(value)
-        obj, _, problem = parse_item(value)
+    values = [_text(v) for v in ordered["value"].tolist()]
+    parsed = [parse_item(v) for v in values]
+    router = _Router(validator, values, parsed, now, plain)
+    for device_id, positions in _by_device(parsed, validator.rules).items():
+        router.device(device_id, positions)
+    frame = router.frame()
+    taken = router.positions
+    frame["kafka_partition"] = ordered["partition"].to_numpy().take(taken)
+    frame["kafka_partition"] = frame["kafka_partition"].astype("Int32")
+    frame["kafka_offset"] = pd.array(ordered["offset"].to_numpy().take(taken), "Int64")
+    stamps = pd.to_datetime(ordered["timestamp"], utc=True)
+    frame["kafka_timestamp"] = stamps.iloc[taken].reset_index(drop=True)
+    frame["processed_at"] = pd.Timestamp(now or datetime.now(UTC)).tz_convert(UTC)
+    order = np.argsort(router.positions, kind="stable")
+    return frame.take(order).reset_index(drop=True)[list(ROUTED_SCHEMA.fieldNames())]
+
+
+_RUN_COLUMNS = (
+    "checks",
+    "reading_id",
+    "zone",
+    "reasons",
+    "time",
+    "collected_at",
+    "out_of_order",
+    "timely",
+)
+
+
+def _run_values(parts: list[np.ndarray], kind: str) -> Any:
+    """One field's values over every run (numbers: nan where the engine left none)."""
+    joined = np.concatenate(parts) if parts else np.zeros(0, dtype=object)
+    if kind == "float":
+        return joined.astype("float64")
+    if kind == "int":
+        return pd.array(joined.astype("float64"), dtype="Float64").astype("Int32")
+    return pd.array([None if v is None else bool(v) for v in joined], dtype="boolean")
+
+
+def _device_id(obj: dict[str, Any] | None, rules: QualityRules) -> int | None:
+    """The engine's DeviceId of a parsed record, None when it has none it would accept."""
+    if obj is None:
+        return None
+    name = rules.device_field
+    rule, raw = rules.fields[name], obj.get(name)
+    # The common case, an in-range JSON integer: clean_field would return it as it is.
+    inside = type(raw) is int and rule.range and rule.range[0] <= raw <= rule.range[1]
+    if inside and raw not in rule.missing_values:
+        return raw
+    check = clean_field(name, rules.fields[name], obj.get(name), None, rules.outliers)
+    return None if check.rejected or check.value is None else int(check.value)
+
+
+def _by_device(parsed: list[tuple], rules: QualityRules) -> dict[int | None, list[int]]:
+    groups: dict[int | None, list[int]] = {}
+    for position, (obj, _, problem) in enumerate(parsed):
+        key = _device_id(obj if problem is None else None, rules)
+        groups.setdefault(key, []).append(position)
+    return groups
+
+
+class _Router:
+    """Routes one batch's records device by device and gathers the routed columns: the
+    per-record engine's rows and the plain path's runs, each with their batch positions."""
+
+    def __init__(
+        self,
+        validator: QualityValidator,
+        values: list[Any],
+        parsed: list[tuple],
+        now: datetime | None,
+        plain: bool,
+    ) -> None:
+        self.validator, self.values, self.parsed, self.now = validator, values, parsed, now
+        self.plain = PlainRouter(validator) if plain else None
+        self.columns: dict[str, list] = {f.name: [] for f in ROUTED_SCHEMA.fields}
+        self.exact_positions: list[int] = []
+        self.runs: list[tuple[RunResult, list[int]]] = []
+
+    def device(self, device_id: int | None, positions: list[int]) -> None:
+        """Route one device's records (in batch order)."""
+        if device_id is None or self.plain is None:
+            for position in positions:
+                self.exact(position)
+            return
+        objects = [self.parsed[p][0] if self.parsed[p][2] is None else None for p in positions]
+        batch = self.plain.classify(objects, device_id)
+        # Where each run of plain readings ends: the next reading that is not plain.
+        stops = np.flatnonzero(~batch.plain).tolist() + [len(positions)]
+        index = 0
+        while index < len(positions):
+            state = self.validator._devices.get(device_id)
+            stop = next(s for s in stops if s > index)
+            # A short run costs more in numpy calls than the engine takes for its records.
+            long_run = stop - index >= MIN_RUN
+            if long_run and batch.plain[index] and state is not None and self.plain.ready(state):
+                run = self.plain.run(state, batch, list(range(index, stop)), objects, self.now)
+                if run.count:
+                    self.runs.append((run, positions[index : index + run.count]))
+                    index += run.count
+                    continue
+            self.exact(positions[index])  # not plain, a duplicate, or a young device
+            index += 1
+
+    def exact(self, position: int) -> None:
+        """Route one record with the per-record engine."""
+        value = self.values[position]
+        obj, _, problem = self.parsed[position]
         # A parsed object goes in as a dict (no second JSON parse); the raw text is kept here.
-        rec = validator.route(index, obj if problem is None else value, now)
+        rec = self.validator.route(position, obj if problem is None else value, self.now)
         if problem is None and rec.zone == "quarantine":
             rec.raw = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-        _append(columns, rec, _reading_id(obj))
-    columns["kafka_partition"] = ordered["partition"].tolist()
-    columns["kafka_offset"] = ordered["offset"].tolist()
-    columns["kafka_timestamp"] = ordered["timestamp"].tolist()
-    columns["processed_at"] = [now or datetime.now(UTC)] * len(ordered)
-    return routed_frame(columns)
+        _append(self.columns, rec, _reading_id(obj))
+        self.exact_positions.append(position)
+
+    @property
+    def positions(self) -> np.ndarray:
+        """The batch position of every row of `frame()`, in its order."""
+        runs = [np.asarray(p, dtype=np.int64) for _, p in self.runs]
+        return np.concatenate([np.asarray(self.exact_positions, dtype=np.int64), *runs])
+
+    def frame(self) -> pd.DataFrame:
+        """The routed rows without their source columns: engine rows first, then the runs."""
+        frames = []
+        if self.exact_positions:
+            frames.append(routed_frame(self.columns, source=False))
+        if self.runs:
+            frames.append(self._runs_frame())
+        if not frames:
+            return routed_frame(self.columns, source=False)
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+    def _runs_frame(self) -> pd.DataFrame:
+        """Every run's rows as one frame (ROUTED_SCHEMA's types, no source columns)."""
+        rules = self.validator.rules
+        base = {name: FieldCheck(name, present=True) for name in rules.fields}
+        items = _checks_text(base).split(",")  # one "name=code" per field, in field order
+        where = {name: i for i, name in enumerate(base)}
+        plain_text = ",".join(items)
+        columns: dict[str, list] = {name: [] for name in _RUN_COLUMNS}
+        values: dict[str, list] = {name: [] for name in rules.fields if name != rules.time_field}
+        for run, positions in self.runs:
+            checks = [plain_text] * run.count
+            for index, special in run.special.items():
+                text = items.copy()
+                for name, check in special.items():
+                    text[where[name]] = f"{name}={_check_code(check)}"
+                checks[index] = ",".join(text)
+            columns["checks"] += checks
+            columns["reading_id"] += [_reading_id(self.parsed[p][0]) for p in positions]
+            columns["zone"] += np.where(run.alerts, "alerts", "processed").tolist()
+            columns["reasons"] += run.reasons
+            columns["time"] += run.times
+            columns["collected_at"] += run.collected
+            columns["out_of_order"] += run.out_of_order
+            columns["timely"] += run.timely
+            for name, column in values.items():
+                column.append(np.asarray(run.values[name], dtype=object))
+        count = len(columns["checks"])
+        frame = pd.DataFrame(
+            {
+                **{name: columns[name] for name in ("reading_id", "zone", "reasons")},
+                "time": pd.to_datetime(columns["time"], utc=True),
+                **{
+                    name: _run_values(column, rules.fields[name].type)
+                    for name, column in values.items()
+                },
+                "collected_at": pd.to_datetime(columns["collected_at"], utc=True),
+                "raw": [None] * count,
+                "duplicate": np.zeros(count, dtype=bool),
+                "malformed": np.zeros(count, dtype=bool),
+                **{name: columns[name] for name in ("out_of_order", "timely", "checks")},
+            }
+        )
+        return _typed(frame[[n for n in frame.columns]])
 
 
 def device_router(
