@@ -1,9 +1,11 @@
 """Per-device aggregates over 1-minute and 1-hour windows, kept as a view of the lake.
 
 For every (device, hour) a micro-batch adds accepted readings to (processed or alerts), the hour's
-readings are read back from the lake and its windows recomputed: the 60 one-minute windows and
-the one-hour window, each with mean / min / max / stddev (sample, as Spark's `stddev`) of every
-sensor and motor, the reading count, the failure count (isFail) and two null counts per field:
+readings are read back from the lake and its windows recomputed (a stream sink keeps what it
+has read of each file in memory, `WindowInputCache`, so a batch reads only new and rewritten
+files): the 60 one-minute windows and the one-hour window, each with mean / min / max / stddev
+(sample, as Spark's `stddev`) of every sensor and motor, the reading count, the failure count
+(isFail) and two null counts per field:
 `<field>_nulls` (null after cleaning) and `<field>_missing` (arrived missing or as the -1
 sentinel, whatever the rules then filled in). They are written to
 `aggregates/date=/hour=/part-device-<id>.snappy.parquet`, replacing the previous version.
@@ -16,16 +18,19 @@ equal a recomputation from the lake, and the write is idempotent by construction
 from __future__ import annotations
 
 import posixpath
+from collections import OrderedDict
 from collections.abc import Iterable
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from fmslab.lake.layout import is_data_file, partition_path
 from fmslab.lake.records import write_records
-from fmslab.lake.storage import Lake
-from fmslab.streaming.processing import MOTORS, SENSORS
+from fmslab.lake.storage import Entry, Lake
+from fmslab.reading import MOTORS, SENSORS
 
 VALUE_FIELDS = (*SENSORS, *MOTORS)
 WINDOWS = {"1 minute": "1min", "1 hour": "1h"}
@@ -51,38 +56,54 @@ def _missing_columns(reasons: pd.Series) -> dict[str, list[bool]]:
     return flags
 
 
-def window_aggregates(readings: pd.DataFrame) -> pd.DataFrame:
-    """One row per (DeviceId, window, window_start) over accepted readings (time, DeviceId,
-    sensors, motors, isFail, reasons)."""
-    if readings.empty:
-        return pd.DataFrame()
-    base = pd.DataFrame(
-        {
-            "DeviceId": pd.to_numeric(readings["DeviceId"]).astype("int64"),
-            "isFail": readings["isFail"].astype("boolean").fillna(False).astype(bool),
-        }
-    )
+def window_inputs(readings: pd.DataFrame) -> pd.DataFrame:
+    """The per-reading columns the windows are computed from: DeviceId, isFail, every value as
+    float64 with its `<field>_missing` flag, and `time` (UTC). Row by row, so the inputs of
+    several frames are the inputs of their concatenation."""
     missing = _missing_columns(readings["reasons"])
+    columns: dict[str, Any] = {
+        "DeviceId": pd.to_numeric(readings["DeviceId"]).astype("int64").to_numpy(),
+        "isFail": readings["isFail"].astype("boolean").fillna(False).astype(bool).to_numpy(),
+    }
     for name in VALUE_FIELDS:
-        base[name] = pd.to_numeric(readings[name], errors="coerce").astype("float64")
-        base[f"{name}_missing"] = missing[name]
-    when = pd.to_datetime(readings["time"], utc=True)
+        values = pd.to_numeric(readings[name], errors="coerce").astype("float64")
+        columns[name] = values.to_numpy()
+        columns[f"{name}_missing"] = np.array(missing[name], dtype=bool)
+    columns["time"] = pd.to_datetime(readings["time"], utc=True).array
+    return pd.DataFrame(columns)
+
+
+STATS = ("mean", "min", "max", "std", "count")
+
+
+def windows_of(inputs: pd.DataFrame) -> pd.DataFrame:
+    """One row per (DeviceId, window, window_start) from `window_inputs` rows."""
+    if inputs.empty:
+        return pd.DataFrame()
+    base = inputs.drop(columns="time")
     frames = []
     for label, freq in WINDOWS.items():
-        keyed = base.assign(window_start=when.dt.floor(freq).to_numpy())
+        # The floored times stay a datetime array (to_numpy() of tz-aware times would make
+        # one Timestamp object per reading).
+        keyed = base.assign(window_start=inputs["time"].dt.floor(freq).array)
         groups = keyed.groupby(["DeviceId", "window_start"], sort=True)
-        # std is the sample stddev (ddof 1), as Spark's stddev.
-        values = groups[list(VALUE_FIELDS)].agg(["mean", "min", "max", "std", "count"])
-        values.columns = [f"{n}_{'stddev' if s == 'std' else s}" for n, s in values.columns]
+        # One grouped kernel per statistic over all fields (std: sample, ddof 1, as Spark's).
+        values = groups[list(VALUE_FIELDS)]
         stats = pd.concat(
             [
                 groups.size().rename("readings"),
                 groups["isFail"].sum().rename("failures"),
-                values,
+                *(
+                    getattr(values, stat)().add_suffix(f"_{'stddev' if stat == 'std' else stat}")
+                    for stat in STATS
+                ),
                 groups[[f"{n}_missing" for n in VALUE_FIELDS]].sum(),
             ],
             axis=1,
-        ).reset_index()
+        )
+        ordered = [f"{n}_{'stddev' if s == 'std' else s}" for n in VALUE_FIELDS for s in STATS]
+        stats = stats[["readings", "failures", *ordered, *stats.columns[-len(VALUE_FIELDS) :]]]
+        stats = stats.reset_index()
         for name in VALUE_FIELDS:
             stats[f"{name}_nulls"] = stats["readings"] - stats.pop(f"{name}_count")
         stats.insert(1, "window", label)
@@ -91,6 +112,14 @@ def window_aggregates(readings: pd.DataFrame) -> pd.DataFrame:
     frame = pd.concat(frames, ignore_index=True)
     frame["failures"] = frame["failures"].astype("int64")
     return frame
+
+
+def window_aggregates(readings: pd.DataFrame) -> pd.DataFrame:
+    """One row per (DeviceId, window, window_start) over accepted readings (time, DeviceId,
+    sensors, motors, isFail, reasons)."""
+    if readings.empty:
+        return pd.DataFrame()
+    return windows_of(window_inputs(readings))
 
 
 def device_hours(frame: pd.DataFrame) -> set[DeviceHour]:
@@ -117,18 +146,26 @@ def _as_frame(tables: list[pa.Table]) -> pd.DataFrame:
         return pd.concat([table.to_pandas() for table in tables], ignore_index=True)
 
 
+def _hour_files(lake: Lake, device: int, hour: pd.Timestamp) -> list[tuple[str, list[Entry]]]:
+    """(directory, its data files in name order) of each accepted zone holding the hour."""
+    found = []
+    for zone in ACCEPTED_ZONES:
+        directory = partition_path(zone, device, hour)
+        if lake.is_dir(directory):
+            files = [e for e in lake.ls(directory) if e.is_file and is_data_file(e.path)]
+            found.append((directory, files))
+    return found
+
+
 def hour_readings(lake: Lake, device: int, hour: pd.Timestamp) -> pd.DataFrame:
     """The accepted readings (processed and alerts) of one device in one hour, from the lake.
 
     Only the columns the windows need are read (INPUT_COLUMNS), not whole records."""
-    tables = []
-    for zone in ACCEPTED_ZONES:
-        directory = partition_path(zone, device, hour)
-        if not lake.is_dir(directory):
-            continue
-        for entry in lake.ls(directory):
-            if entry.is_file and is_data_file(entry.path):
-                tables.append(_read_columns(lake, entry.path))
+    tables = [
+        _read_columns(lake, entry.path)
+        for _, files in _hour_files(lake, device, hour)
+        for entry in files
+    ]
     if not tables:
         return pd.DataFrame()
     frame = _as_frame(tables)
@@ -136,13 +173,98 @@ def hour_readings(lake: Lake, device: int, hour: pd.Timestamp) -> pd.DataFrame:
     return frame
 
 
-def refresh_aggregates(lake: Lake, touched: Iterable[DeviceHour]) -> list[str]:
-    """Recompute and rewrite the windows of every (device, hour) in `touched`."""
-    frames = [hour_readings(lake, device, hour) for device, hour in sorted(touched)]
-    frames = [frame for frame in frames if not frame.empty]
-    if not frames:
+Columns = dict[str, np.ndarray]  # window inputs as plain arrays (time: naive UTC datetime64)
+
+
+def _file_inputs(lake: Lake, path: str, device: int) -> Columns:
+    """`window_inputs` of one lake file (a column the file lacks counts as null), as arrays."""
+    frame = _read_columns(lake, path).to_pandas()
+    for name in INPUT_COLUMNS:
+        if name not in frame.columns:
+            frame[name] = None
+    frame["DeviceId"] = device
+    inputs = window_inputs(frame)
+    columns = {name: inputs[name].to_numpy() for name in inputs.columns if name != "time"}
+    columns["time"] = inputs["time"].dt.tz_localize(None).to_numpy()
+    return columns
+
+
+def _joined(parts: list[Columns]) -> pd.DataFrame:
+    """The window inputs of several files as one frame (as pandas' concat of their frames,
+    without its per-frame cost: an hour can have hundreds of batch files)."""
+    joined = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    joined["time"] = pd.to_datetime(joined["time"], utc=True).array
+    return pd.DataFrame(joined)
+
+
+DEFAULT_CACHED_ROWS = 1_000_000  # about 90 MB of window inputs
+
+
+class WindowInputCache:
+    """The window inputs of each accepted-zone file the sink has read, kept in driver memory.
+
+    A batch then reads only the files it has not seen: new ones, and the ones the sink has just
+    (re)written (`forget`). Each use lists the hour's directories again, so a file another
+    process added (reconcile), replaced (compaction) or deleted (retention) is read again or
+    dropped: a file is known by its path and size, and the sink's own files, which a replayed
+    batch rewrites under the same name, are forgotten before they are written. The inputs are those
+    `window_aggregates` computes from the files, row for row in the same order, so the windows
+    are the same. Whole directories beyond `max_rows` cached rows are evicted, least recently
+    used first (read again when touched again)."""
+
+    def __init__(self, max_rows: int = DEFAULT_CACHED_ROWS) -> None:
+        self.max_rows = max_rows
+        # directory -> {path: (size, inputs)}, least recently used first
+        self._dirs: OrderedDict[str, dict[str, tuple[int, Columns]]] = OrderedDict()
+        self.files_read = 0  # lake files read since the start (the rest came from memory)
+
+    def forget(self, file_name: str) -> None:
+        """Drop the inputs of every file named `file_name` (a batch's, about to be rewritten):
+        they are read again when used."""
+        for directory, files in self._dirs.items():
+            files.pop(posixpath.join(directory, file_name), None)
+
+    def hour_inputs(self, lake: Lake, device: int, hour: pd.Timestamp) -> list[Columns]:
+        """The window inputs of every accepted file of (device, hour), in the lake's order."""
+        frames = []
+        for directory, files in _hour_files(lake, device, hour):
+            known = self._dirs.pop(directory, {})
+            current = {}
+            for entry in files:
+                hit = known.get(entry.path)
+                if hit is None or hit[0] != entry.size:
+                    hit = (entry.size, _file_inputs(lake, entry.path, device))
+                    self.files_read += 1
+                current[entry.path] = hit
+                frames.append(hit[1])
+            self._dirs[directory] = current  # most recently used: last
+        self._evict()
+        return frames
+
+    def rows(self) -> int:
+        """Rows of window inputs held."""
+        return sum(len(f["time"]) for files in self._dirs.values() for _, f in files.values())
+
+    def _evict(self) -> None:
+        total = self.rows()
+        while total > self.max_rows and len(self._dirs) > 1:
+            _, files = self._dirs.popitem(last=False)
+            total -= sum(len(f["time"]) for _, f in files.values())
+
+
+def refresh_aggregates(
+    lake: Lake, touched: Iterable[DeviceHour], cache: WindowInputCache | None = None
+) -> list[str]:
+    """Recompute and rewrite the windows of every (device, hour) in `touched`.
+
+    `cache` keeps each file's window inputs between calls (a stream sink's); without one every
+    file of the touched hours is read."""
+    cache = cache or WindowInputCache()
+    parts = [f for device, hour in sorted(touched) for f in cache.hour_inputs(lake, device, hour)]
+    parts = [part for part in parts if len(part["time"])]
+    if not parts:
         return []
-    windows = window_aggregates(pd.concat(frames, ignore_index=True))
+    windows = windows_of(_joined(parts))
     written = []
     for device, rows in windows.groupby("DeviceId", sort=True):
         written += write_records(lake, "aggregates", rows, f"part-device-{device}.snappy.parquet")

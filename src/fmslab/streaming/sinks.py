@@ -8,7 +8,8 @@ records the same way. Every lake file a batch writes is named after the query's 
 batch id, `part-<query>-b<batch>.snappy.parquet` inside its Hive partition, and is written with
 overwrite (upload under a hidden name, then an atomic rename): a replayed batch replaces its own
 files and never adds a second copy. Aggregates are a per-(device, hour) view recomputed from the
-lake (see `aggregates`), so they converge too.
+lake's files (see `aggregates`; the inputs of files already read come from memory, and a batch's
+own files are always read again), so they converge too.
 
 The Kafka outputs (fms-processed-data, fms-alerts, fms-quality-metrics) are at least once: a
 replayed batch sends its messages again (consumers de-duplicate on reading_id / batch_id).
@@ -32,6 +33,7 @@ from fmslab.lake.layout import PARQUET_SUFFIX
 from fmslab.lake.records import write_records
 from fmslab.lake.storage import Lake
 from fmslab.reading import READING_FIELDS
+from fmslab.streaming.aggregates import WindowInputCache, device_hours, refresh_aggregates
 
 READING_ZONES = ("processed", "alerts", "quarantine")
 
@@ -205,7 +207,15 @@ class BatchStats:
     files: int = 0
     route_seconds: float = 0.0  # reading the batch and routing it (the collect runs the query)
     write_seconds: float = 0.0  # lake zones, aggregates, report, topics
+    # Seconds per step of the write (zones, aggregates, report, publish), summed over batches.
+    step_seconds: dict[str, float] = field(default_factory=dict)
     last_report: dict[str, Any] | None = None
+
+    def timed(self, step: str, since: float) -> float:
+        """Add the time since `since` to `step`; returns now (the next step's start)."""
+        now = time.perf_counter()
+        self.step_seconds[step] = self.step_seconds.get(step, 0.0) + now - since
+        return now
 
 
 ZONE_COUNTS = ("processed", "alerts", "quarantine", "dropped")
@@ -232,6 +242,7 @@ class BatchWriter:
         self.stats = BatchStats()
         self.producer_options = dict(producer_options or {})  # librdkafka settings
         self._producer: Any = None
+        self._window_inputs = WindowInputCache()  # the aggregates' inputs, file by file
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         # One collect: every use below reads this frame, so the stateful operator runs once.
@@ -246,24 +257,30 @@ class BatchWriter:
 
     def write(self, frame: pd.DataFrame, batch_id: int) -> None:
         """Write one routed micro-batch everywhere it goes."""
-        from fmslab.streaming.aggregates import device_hours, refresh_aggregates
         from fmslab.streaming.processing import batch_report
 
+        step = time.perf_counter()
         frame = utc_times(frame).assign(batch_id=batch_id)
         name = batch_file_name(self.token, batch_id)
         files = 0
+        # Before the writes: a file this batch (re)writes must never be taken from memory.
+        self._window_inputs.forget(name)
         for zone in READING_ZONES:
             files += len(write_records(self.lake, zone, zone_rows(frame, zone), name))
+        step = self.stats.timed("zones", step)
         accepted = frame[frame["zone"].isin(("processed", "alerts"))]
-        files += len(refresh_aggregates(self.lake, device_hours(accepted)))
+        files += len(refresh_aggregates(self.lake, device_hours(accepted), self._window_inputs))
+        step = self.stats.timed("aggregates", step)
         report = batch_report(frame, self.rules)
         files += len(
             write_records(
                 self.lake, "quality", report_row(report, frame, batch_id, self.token), name
             )
         )
+        step = self.stats.timed("report", step)
         if self.bootstrap:
             self._publish(frame, report, batch_id)
+            self.stats.timed("publish", step)
         self._count(frame, report, files)
 
     def _publish(self, frame: pd.DataFrame, report: Any, batch_id: int) -> None:
