@@ -19,7 +19,7 @@ def test_embedded_session_is_tuned_for_a_laptop(spark: SparkSession) -> None:
     conf = spark.sparkContext.getConf()
     assert spark.sparkContext.master == "local[*]"
     assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
-    assert spark.conf.get("spark.sql.shuffle.partitions") == "4"
+    assert spark.conf.get("spark.sql.shuffle.partitions") == str(max(2, os.cpu_count() or 2))
     assert conf.get("spark.ui.enabled") == "false"
     assert conf.get("spark.ui.showConsoleProgress") == "false"
     assert conf.get("spark.driver.memory") == "1g"
@@ -32,6 +32,9 @@ def test_embedded_session_is_tuned_for_a_laptop(spark: SparkSession) -> None:
     assert "rootLogger.level = error" in log4j.read_text()
     state = log4j.parent.parent
     assert spark.sparkContext._jvm.System.getProperty("user.timezone") == "UTC"
+    # The JVM runs with C1 only (asked of the JVM itself, not of the configuration).
+    bean = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
+    assert "-XX:TieredStopAtLevel=1" in list(bean.getInputArguments())
     # The JVM's stderr went to our log, not to this process (or a notebook cell): the JDK's
     # incubator-module warning, printed before any Spark code runs, is there.
     assert "jdk.incubator.vector" in jvm_log(state).read_text()
