@@ -107,6 +107,44 @@ def end_offsets_of(bootstrap: str, topic: str) -> dict[int, int]:
     return end_offsets(bootstrap, topic)
 
 
+class EndOffsets:
+    """End offsets of one topic through one kafka-python consumer kept between calls.
+
+    The stream reader asks for them at every trigger (and once more for the progress report):
+    a new consumer each time cost ~20-35 ms of connecting and metadata. The values still come
+    from `fmslab.broker.offsets.high_watermarks` (the fetch's high watermark: right on Tansu).
+    Each call starts from an empty assignment, so no high watermark of an earlier call is
+    reused; a failed call closes the consumer and the next one makes a new one."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.bootstrap, self.topic = bootstrap, topic
+        self._consumer: Any = None
+
+    def __call__(self) -> dict[int, int]:
+        """{partition: high watermark} now."""
+        from fmslab.broker.clients import make_consumer
+        from fmslab.broker.offsets import high_watermarks, partitions_of
+
+        if self._consumer is None:
+            # A fetch at the end of a partition waits fetch_max_wait_ms: keep it short.
+            self._consumer = make_consumer(self.bootstrap, group_id=None, fetch_max_wait_ms=50)
+        try:
+            # kafka-python keeps a partition's state (and its last high watermark) while the
+            # partition stays assigned: clear the assignment so only a new fetch answers.
+            self._consumer.unsubscribe()
+            ends = high_watermarks(self._consumer, partitions_of(self._consumer, self.topic))
+        except Exception:
+            self.close()
+            raise
+        return {tp.partition: offset for tp, offset in ends.items()}
+
+    def close(self) -> None:
+        """Close the consumer (a later call opens a new one)."""
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            consumer.close()
+
+
 def beginning_offsets_of(bootstrap: str, topic: str) -> dict[int, int]:
     """{partition: first offset still on the broker}."""
     from fmslab.broker.clients import make_consumer
@@ -365,6 +403,9 @@ class KafkaStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
     def __init__(self, options: Any) -> None:
         self.opts = _Options(options)
         self.target: dict[int, int] | None = None  # the end of an availableNow run
+        # Opened on first use: Spark also pickles a reader to its tasks, which never call it.
+        self._ends: EndOffsets | None = None
+        self._last_available: dict[int, int] | None = None  # for reportLatestOffset
 
     def initialOffset(self) -> dict:
         return as_offsets(self.opts.topic, self.opts.start_positions())
@@ -375,14 +416,16 @@ class KafkaStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
         return ReadAllAvailable()
 
     def prepareForTriggerAvailableNow(self) -> None:
+        # Once per run, and the run's exact end: a consumer of its own, as before.
         self.target = end_offsets_of(self.opts.bootstrap, self.opts.topic)
 
     def _available(self) -> dict[int, int]:
-        return (
-            self.target
-            if self.target is not None
-            else end_offsets_of(self.opts.bootstrap, self.opts.topic)
-        )
+        if self.target is not None:
+            return self.target
+        if self._ends is None:
+            self._ends = EndOffsets(self.opts.bootstrap, self.opts.topic)
+        self._last_available = self._ends()
+        return self._last_available
 
     def latestOffset(self, start: dict, limit: ReadLimit) -> dict:
         begin = positions(start, self.opts.topic)
@@ -393,6 +436,10 @@ class KafkaStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
         return as_offsets(self.opts.topic, end)
 
     def reportLatestOffset(self) -> dict:
+        # Spark asks right after latestOffset, for the progress report only: the offsets that
+        # call read are as good, and a second broker round trip per trigger is saved.
+        if self._last_available is not None and self.target is None:
+            return as_offsets(self.opts.topic, self._last_available)
         return as_offsets(self.opts.topic, self._available())
 
     def partitions(self, start: dict, end: dict) -> list[OffsetRange]:
@@ -405,6 +452,10 @@ class KafkaStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
     def commit(self, end: dict) -> None:
         # Nothing to release: offsets live in Spark's checkpoint, not in a consumer group.
         return None
+
+    def stop(self) -> None:
+        if self._ends is not None:
+            self._ends.close()
 
 
 class KafkaBatchReader(DataSourceReader):
