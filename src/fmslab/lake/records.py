@@ -7,6 +7,7 @@ import posixpath
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,6 +31,11 @@ def _column(frame: pd.DataFrame, preferred: Iterable[str], what: str, zone: Zone
     raise LakeError(f"zone {zone.name}: the frame has no {what} column ({wanted})")
 
 
+def _texts(hours: Any, pattern: str) -> np.ndarray:
+    """Each hour formatted with `pattern`, then the default partition (for missing times)."""
+    return np.array([*(hour.strftime(pattern) for hour in hours), DEFAULT_PARTITION], dtype=object)
+
+
 def _partition_keys(frame: pd.DataFrame, zone: Zone) -> pd.DataFrame:
     """date, hour (and device_id) of every row as text; unusable values: the default partition."""
     time_col = _column(frame, (zone.time_column, *TIME_COLUMNS), "time", zone)
@@ -40,8 +46,11 @@ def _partition_keys(frame: pd.DataFrame, zone: Zone) -> pd.DataFrame:
     else:
         when = pd.to_datetime(raw_time, utc=True, errors="coerce", format="ISO8601")
     keys = pd.DataFrame(index=frame.index)
-    keys["date"] = when.dt.strftime("%Y-%m-%d").fillna(DEFAULT_PARTITION)
-    keys["hour"] = when.dt.strftime("%H").fillna(DEFAULT_PARTITION)
+    # Format each distinct hour once, not every row (a micro-batch has thousands of rows and a
+    # few hours); code -1 (no time) takes the last entry, the default partition.
+    codes, hours = pd.factorize(when.dt.floor("h"))
+    keys["date"] = _texts(hours, "%Y-%m-%d")[codes]
+    keys["hour"] = _texts(hours, "%H")[codes]
     unkeyed = when.isna()
     if zone.per_device:
         device_col = _column(frame, DEVICE_COLUMNS, "device id", zone)
