@@ -87,12 +87,14 @@ def _directory(zone: Zone, values: dict[str, str]) -> str:
     return "/".join([zone.name, *(f"{key}={values[key]}" for key in zone.partition_by)])
 
 
-def _tables(frame: pd.DataFrame, spec: Zone) -> list[tuple[str, pa.Table]]:
-    """(partition directory, Arrow table) per partition; raises before anything is written.
+def _tables(
+    frame: pd.DataFrame, spec: Zone, names: np.ndarray | None = None
+) -> list[tuple[str, str | None, pa.Table]]:
+    """(partition directory, file name, Arrow table) per partition (and per name, when each row
+    has one in `names`); raises before anything is written.
 
-    The frame is converted to Arrow once (one schema for every partition's file, and one
-    conversion instead of one per partition: a micro-batch touches hundreds), then each
-    partition takes its rows."""
+    The frame is converted to Arrow once (one schema for every file, and one conversion instead
+    of one per partition: a micro-batch touches hundreds), then each file takes its rows."""
     keys = _partition_keys(frame, spec)
     data = _data_columns(frame, keys, spec)
     try:
@@ -100,17 +102,44 @@ def _tables(frame: pd.DataFrame, spec: Zone) -> list[tuple[str, pa.Table]]:
     except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
         message = f"zone {spec.name}: cannot store these records as Parquet: {err}"
         raise LakeError(message) from err
+    by = list(spec.partition_by)
+    keys = keys.reset_index(drop=True)
+    if names is not None:
+        keys["file_name"] = names
+        by.append("file_name")
     tables = []
-    groups = keys.reset_index(drop=True).groupby(list(spec.partition_by), sort=True).indices
-    for values, positions in groups.items():
+    for values, positions in keys.groupby(by, sort=True).indices.items():
         values = values if isinstance(values, tuple) else (values,)
-        directory = _directory(spec, dict(zip(spec.partition_by, values, strict=True)))
-        tables.append((directory, whole.take(positions)))
+        directory = _directory(spec, dict(zip(spec.partition_by, values, strict=False)))
+        name = values[-1] if names is not None else None
+        tables.append((directory, name, whole.take(positions)))
     return tables
 
 
+def _check_name(name: Any) -> None:
+    if not isinstance(name, str) or not is_data_file(name) or "/" in name:
+        raise LakeError(f"file_name must be a plain visible *.parquet name, not {name!r}")
+
+
+def _row_names(file_name: str | Sequence[str] | None, rows: int) -> np.ndarray | None:
+    """One file name per row when `file_name` is a sequence, else None; raises on a bad name."""
+    if file_name is None or isinstance(file_name, str):
+        if file_name is not None:
+            _check_name(file_name)
+        return None
+    names = np.asarray(list(file_name), dtype=object)
+    if len(names) != rows:
+        raise LakeError(f"file_name: one name, or one per row ({rows}), not {len(names)}")
+    for name in set(names.tolist()):
+        _check_name(name)
+    return names
+
+
 def write_records(
-    lake: Lake, zone: str | Zone, frame: pd.DataFrame, file_name: str | None = None
+    lake: Lake,
+    zone: str | Zone,
+    frame: pd.DataFrame,
+    file_name: str | Sequence[str] | None = None,
 ) -> list[str]:
     """Write a frame into a zone: one new part-<uuid>.snappy.parquet per partition it touches.
 
@@ -120,17 +149,20 @@ def write_records(
     `file_name` (e.g. one per streaming micro-batch) replaces the uuid name and makes the write
     idempotent: writing the same batch again replaces its files instead of adding copies, and
     once compaction has merged them, a replayed file is recognised and dropped by the next
-    compaction (see fmslab.lake.compaction).
+    compaction (see fmslab.lake.compaction). A sequence gives each row its file name: a
+    partition then gets one file per name (e.g. the aggregates' one file per device), all from
+    one conversion of the frame.
     """
     spec = zone_of(zone)
     if frame.empty:
         return []
-    if file_name is not None and (not is_data_file(file_name) or "/" in file_name):
-        raise LakeError(f"file_name must be a plain visible *.parquet name, not {file_name!r}")
+    names = _row_names(file_name, len(frame))
+    single = file_name if isinstance(file_name, str) else None
     written = []
-    for directory, table in _tables(frame, spec):
-        path = posixpath.join(directory, file_name or new_file_name())
-        with lake.open(path, "wb", overwrite=file_name is not None) as handle:
+    for directory, name, table in _tables(frame, spec, names):
+        chosen = name or single
+        path = posixpath.join(directory, chosen or new_file_name())
+        with lake.open(path, "wb", overwrite=chosen is not None) as handle:
             pq.write_table(table, handle, compression="snappy")
         written.append(path)
     return written

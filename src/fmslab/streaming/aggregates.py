@@ -176,9 +176,12 @@ def hour_readings(lake: Lake, device: int, hour: pd.Timestamp) -> pd.DataFrame:
 Columns = dict[str, np.ndarray]  # window inputs as plain arrays (time: naive UTC datetime64)
 
 
-def _file_inputs(lake: Lake, path: str, device: int) -> Columns:
-    """`window_inputs` of one lake file (a column the file lacks counts as null), as arrays."""
-    frame = _read_columns(lake, path).to_pandas()
+def _files_inputs(lake: Lake, paths: list[str], device: int) -> list[Columns]:
+    """`window_inputs` of each lake file of `paths` (a column a file lacks counts as null), as
+    arrays. The files are converted together, as `hour_readings` does (one conversion, not one
+    per file), then split again: the inputs are computed row by row, so nothing changes."""
+    tables = [_read_columns(lake, path) for path in paths]
+    frame = _as_frame(tables)
     for name in INPUT_COLUMNS:
         if name not in frame.columns:
             frame[name] = None
@@ -186,7 +189,9 @@ def _file_inputs(lake: Lake, path: str, device: int) -> Columns:
     inputs = window_inputs(frame)
     columns = {name: inputs[name].to_numpy() for name in inputs.columns if name != "time"}
     columns["time"] = inputs["time"].dt.tz_localize(None).to_numpy()
-    return columns
+    bounds = np.cumsum([table.num_rows for table in tables])[:-1]
+    split = {name: np.split(values, bounds) for name, values in columns.items()}
+    return [{name: split[name][i] for name in columns} for i in range(len(tables))]
 
 
 def _joined(parts: list[Columns]) -> pd.DataFrame:
@@ -226,18 +231,23 @@ class WindowInputCache:
 
     def hour_inputs(self, lake: Lake, device: int, hour: pd.Timestamp) -> list[Columns]:
         """The window inputs of every accepted file of (device, hour), in the lake's order."""
+        listed = _hour_files(lake, device, hour)
+        known = {d: self._dirs.pop(d, {}) for d, _ in listed}
+        unread = [
+            entry
+            for directory, files in listed
+            for entry in files
+            if known[directory].get(entry.path, (None,))[0] != entry.size
+        ]
+        if unread:
+            read = _files_inputs(lake, [entry.path for entry in unread], device)
+            for entry, inputs in zip(unread, read, strict=True):
+                known[posixpath.dirname(entry.path)][entry.path] = (entry.size, inputs)
+            self.files_read += len(unread)
         frames = []
-        for directory, files in _hour_files(lake, device, hour):
-            known = self._dirs.pop(directory, {})
-            current = {}
-            for entry in files:
-                hit = known.get(entry.path)
-                if hit is None or hit[0] != entry.size:
-                    hit = (entry.size, _file_inputs(lake, entry.path, device))
-                    self.files_read += 1
-                current[entry.path] = hit
-                frames.append(hit[1])
-            self._dirs[directory] = current  # most recently used: last
+        for directory, files in listed:
+            self._dirs[directory] = {e.path: known[directory][e.path] for e in files}  # MRU last
+            frames += [self._dirs[directory][e.path][1] for e in files]
         self._evict()
         return frames
 
@@ -265,10 +275,9 @@ def refresh_aggregates(
     if not parts:
         return []
     windows = windows_of(_joined(parts))
-    written = []
-    for device, rows in windows.groupby("DeviceId", sort=True):
-        written += write_records(lake, "aggregates", rows, f"part-device-{device}.snappy.parquet")
-    return written
+    # One file per device in each hour's partition, from one conversion of all the windows.
+    names = [f"part-device-{device}.snappy.parquet" for device in windows["DeviceId"].tolist()]
+    return write_records(lake, "aggregates", windows, names)
 
 
 def aggregates_path(hour: pd.Timestamp) -> str:
