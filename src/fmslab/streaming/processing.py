@@ -36,7 +36,7 @@ than `key_memory` readings per device between a reading and its duplicate.
 from __future__ import annotations
 
 import pickle
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -527,31 +527,22 @@ def batch_report(frame: pd.DataFrame, rules: QualityRules | None = None) -> Any:
     from fmslab.quality.report import build_report
 
     rules = rules or load_rules()
-    # Most records share a handful of check codes: decode each distinct one once (read-only).
-    decoded = {text: checks_from_text(text) for text in frame["checks"].unique()}
-    routed = [
-        RoutedRecord(
-            index,
+    # The report only counts: rows with the same zone, check codes and flags are one record
+    # repeated, so each distinct combination is built (and its codes decoded) once.
+    columns = ("zone", "checks", "malformed", "duplicate", "out_of_order", "timely")
+    kinds = Counter(zip(*(frame[name] for name in columns), strict=True))
+    routed: list[RoutedRecord] = []
+    for (zone, checks, malformed, duplicate, disorder, timely), count in kinds.items():
+        record = RoutedRecord(
+            0,
             zone,
-            list(reasons),
+            [],
             {},
-            checks=decoded[checks],
+            checks=checks_from_text(checks if isinstance(checks, str) else None),
             malformed=bool(_flag(malformed)),
             duplicate=bool(_flag(duplicate)),
             out_of_order=bool(_flag(disorder)),
             timely=_flag(timely),
         )
-        for index, (zone, reasons, checks, malformed, duplicate, disorder, timely) in enumerate(
-            zip(
-                frame["zone"],
-                frame["reasons"],
-                frame["checks"],
-                frame["malformed"],
-                frame["duplicate"],
-                frame["out_of_order"],
-                frame["timely"],
-                strict=True,
-            )
-        )
-    ]
+        routed += [record] * count  # read only: one object serves every copy
     return build_report(routed, rules)
