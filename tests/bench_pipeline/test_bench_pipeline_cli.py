@@ -25,7 +25,7 @@ def test_cli_measures_a_tiny_run_and_writes_its_report(tmp_path: Path) -> None:
     args = [
         "--backlog", "60", "--batch-size", "20",
         "--normal-interval", "0.5", "--normal-seconds", "2",
-        "--high-rate", "20", "--high-seconds", "2", "--poll", "0.1",
+        "--high-rate", "20", "--high-seconds", "2", "--poll", "0.1", "--warmup", "15",
         "--output", str(report), "--json",
     ]  # fmt: skip
     env = {**os.environ, "FMSLAB_STATE_DIR": str(tmp_path / "state")}
@@ -47,6 +47,9 @@ def test_cli_measures_a_tiny_run_and_writes_its_report(tmp_path: Path) -> None:
     assert printed["sent"] == printed["stored"] == 120
     assert printed["lost"] == 0 and printed["duplicates"] == 0
     assert normal["latency_s"]["samples"] == 20 and high["latency_s"]["samples"] == 40
+    # Each steady scenario was warmed up first (one per device, then 15), uncounted above.
+    assert (normal["warmup_readings"], high["warmup_readings"]) == (20, 20)
+    assert normal["warmup_s"] > 0 and high["warmup_s"] > 0
     p = printed["latency_s"]
     assert 0 < p["p50"] <= p["p95"] <= p["p99"] <= p["max"]
     assert printed["rss_mb"] > 100  # a JVM is in the tree

@@ -209,6 +209,9 @@ def pipeline(
     high_seconds: float = typer.Option(
         20.0, "--high-seconds", min=0.1, help="Seconds of the high scenario."
     ),
+    warmup: int = typer.Option(
+        500, "--warmup", min=0, help="Readings that warm the query up first (not counted)."
+    ),
     poll: float = typer.Option(0.2, "--poll", min=0.01, help="Seconds between lake looks."),
     output: Path = typer.Option(None, "--output", help="Default: reports/bench-pipeline.json."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
@@ -225,6 +228,7 @@ def pipeline(
         normal_seconds=normal_seconds,
         high_rate=high_rate,
         high_seconds=high_seconds,
+        warmup=warmup,
         poll=poll,
         seed=settings.seed,
     )
