@@ -10,7 +10,14 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 from fmslab.config import Settings
-from fmslab.streaming.session import JDK_FIX, STACK_MASTER, check_java, jvm_log, spark_conf
+from fmslab.streaming.session import (
+    EMBEDDED_SHUFFLE_PARTITIONS,
+    JDK_FIX,
+    STACK_MASTER,
+    check_java,
+    jvm_log,
+    spark_conf,
+)
 
 SNIPPET = "from fmslab.streaming.session import spark_session; spark_session()"
 
@@ -19,7 +26,9 @@ def test_embedded_session_is_tuned_for_a_laptop(spark: SparkSession) -> None:
     conf = spark.sparkContext.getConf()
     assert spark.sparkContext.master == "local[*]"
     assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
-    assert spark.conf.get("spark.sql.shuffle.partitions") == str(max(2, os.cpu_count() or 2))
+    partitions = int(spark.conf.get("spark.sql.shuffle.partitions"))
+    assert partitions == EMBEDDED_SHUFFLE_PARTITIONS  # one per core, 2 to 8
+    assert partitions == min(8, max(2, os.cpu_count() or 2))
     assert conf.get("spark.ui.enabled") == "false"
     assert conf.get("spark.ui.showConsoleProgress") == "false"
     assert conf.get("spark.driver.memory") == "1g"

@@ -30,10 +30,10 @@ from fmslab.config import Settings, load_settings
 
 STACK_MASTER = "spark://spark-master:7077"
 EMBEDDED_MASTER = "local[*]"
-# One shuffle partition per core (at least 2): the default 200 makes every shuffle 200 tiny tasks,
-# and the stream job's stateful step runs a Python task per partition even when it is empty (on
-# 2 cores, 4 partitions ran two empty ~0.2 s tasks before the two holding the 5 devices).
-EMBEDDED_SHUFFLE_PARTITIONS = max(2, os.cpu_count() or 2)
+# One shuffle partition per core (2 to 8): the default 200 makes every shuffle 200 tiny tasks, and
+# the stream job's stateful step runs a Python task per partition even when it is empty (on 2
+# cores, 4 partitions ran two empty ~0.2 s tasks before the two holding the 5 devices).
+EMBEDDED_SHUFFLE_PARTITIONS = min(8, max(2, os.cpu_count() or 2))
 # The embedded JVM lives minutes and does little itself (the rules run in Python): C2's compile
 # threads burnt more CPU than Spark's own work and competed with the Python workers for 2 cores,
 # so only C1 compiles (a 100 msg/s stream: JVM CPU -30 %, micro-batches ~35 % shorter).
@@ -228,7 +228,7 @@ def spark_session(
 ) -> SparkSession:
     """The course's SparkSession for the settings' mode (an active one is reused).
 
-    Embedded: `local[*]` with 1 GB driver memory, one shuffle partition per core (at least 2),
+    Embedded: `local[*]` with 1 GB driver memory, one shuffle partition per core (2 to 8),
     C1-only JIT, local dirs under the state dir, the UI only when `ui_port` is given. Stack: the
     standalone master. Always UTC, log level ERROR, no console progress bar, the JVM's stderr in
     `<state_dir>/spark/jvm.log`.
