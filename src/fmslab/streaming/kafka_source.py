@@ -6,8 +6,9 @@ reads Kafka through a Python data source (Spark 4's `pyspark.sql.datasource`), r
 partition, offset, timestamp, timestampType), so code downstream cannot tell the two apart.
 
 How the streaming reader works: an offset is `{topic: {partition: next offset}}` (the native
-source's JSON). `latestOffset` asks `fmslab.broker.offsets.end_offsets` (Tansu's ListOffsets is
-wrong, section 5) and honours `maxOffsetsPerTrigger` through Spark's admission control
+source's JSON). `latestOffset` reads the fetch high watermarks (`fmslab.broker.offsets`; Tansu's
+ListOffsets is wrong, section 5) through one consumer the reader keeps between triggers
+(`EndOffsets`), and honours `maxOffsetsPerTrigger` through Spark's admission control
 (`ReadMaxRows`); `partitions` makes one task per Kafka partition with records in the range; `read`
 assigns that partition, at the range's start, to a confluent-kafka (librdkafka) consumer, gathers
 the records column by column into Arrow batches and stops exactly at the end.
