@@ -229,6 +229,32 @@ class WindowInputCache:
         for directory, files in self._dirs.items():
             files.pop(posixpath.join(directory, file_name), None)
 
+    def remember(self, lake: Lake, zone: str, rows: pd.DataFrame, file_name: str) -> None:
+        """Keep the window inputs of accepted `rows` the sink has just written to `zone` under
+        `file_name` (one file per (device, hour) partition, rows in frame order, as
+        `write_records` writes them), so the aggregates do not read them back. Each file is
+        known by the size the lake reports for it now."""
+        if rows.empty:
+            return
+        inputs = window_inputs(rows)
+        hours = inputs["time"].dt.floor("h")
+        columns = {name: inputs[name].to_numpy() for name in inputs.columns if name != "time"}
+        columns["time"] = inputs["time"].dt.tz_localize(None).to_numpy()
+        keys = pd.DataFrame({"device": columns["DeviceId"], "hour": hours})
+        for (device, hour), positions in keys.groupby(
+            ["device", "hour"], sort=True
+        ).indices.items():
+            directory = partition_path(zone, int(device), hour)
+            path = posixpath.join(directory, file_name)
+            entry = lake.stat(path)
+            if entry is None:  # not where the sink writes it: read it when used
+                continue
+            files = self._dirs.setdefault(directory, {})
+            files[path] = (
+                entry.size,
+                {name: values[positions] for name, values in columns.items()},
+            )
+
     def hour_inputs(self, lake: Lake, device: int, hour: pd.Timestamp) -> list[Columns]:
         """The window inputs of every accepted file of (device, hour), in the lake's order."""
         listed = _hour_files(lake, device, hour)

@@ -33,7 +33,12 @@ from fmslab.lake.layout import PARQUET_SUFFIX
 from fmslab.lake.records import write_records
 from fmslab.lake.storage import Lake
 from fmslab.reading import READING_FIELDS
-from fmslab.streaming.aggregates import WindowInputCache, device_hours, refresh_aggregates
+from fmslab.streaming.aggregates import (
+    ACCEPTED_ZONES,
+    WindowInputCache,
+    device_hours,
+    refresh_aggregates,
+)
 
 READING_ZONES = ("processed", "alerts", "quarantine")
 
@@ -266,7 +271,10 @@ class BatchWriter:
         # Before the writes: a file this batch (re)writes must never be taken from memory.
         self._window_inputs.forget(name)
         for zone in READING_ZONES:
-            files += len(write_records(self.lake, zone, zone_rows(frame, zone), name))
+            rows = zone_rows(frame, zone)
+            files += len(write_records(self.lake, zone, rows, name))
+            if zone in ACCEPTED_ZONES:  # the aggregates take them from memory, not the lake
+                self._window_inputs.remember(self.lake, zone, rows, name)
         step = self.stats.timed("zones", step)
         accepted = frame[frame["zone"].isin(("processed", "alerts"))]
         files += len(refresh_aggregates(self.lake, device_hours(accepted), self._window_inputs))
