@@ -155,22 +155,25 @@ class QualityReport:
         return self.table()
 
 
-def field_stats(routed: Sequence[RoutedRecord], names: Sequence[str]) -> dict[str, FieldStats]:
-    """Per-field counters over the records that are not dropped duplicates."""
+def field_stats(
+    routed: Sequence[RoutedRecord], names: Sequence[str], counts: Sequence[int] | None = None
+) -> dict[str, FieldStats]:
+    """Per-field counters over the records that are not dropped duplicates (each record
+    `counts[i]` times when given)."""
     stats = {name: FieldStats() for name in names}
-    for rec in routed:
+    for rec, times in zip(routed, counts or [1] * len(routed), strict=True):
         if rec.duplicate:
             continue
         for name, check in rec.checks.items():
             entry = stats[name]
-            entry.present += check.present
-            entry.missing += not check.present
-            entry.sentinel += check.sentinel
-            entry.type_errors += check.type_error
-            entry.out_of_range += not check.in_range
-            entry.outliers += check.outlier
+            entry.present += check.present * times
+            entry.missing += (not check.present) * times
+            entry.sentinel += check.sentinel * times
+            entry.type_errors += check.type_error * times
+            entry.out_of_range += (not check.in_range) * times
+            entry.outliers += check.outlier * times
             if check.action is not None:
-                setattr(entry, check.action, getattr(entry, check.action) + 1)
+                setattr(entry, check.action, getattr(entry, check.action) + times)
     return stats
 
 
@@ -184,46 +187,54 @@ def _dimension(rules: QualityRules, name: str, num: int, den: int, detail: str =
     return Dimension(value, target, value >= target, num, den, detail)
 
 
-def build_report(routed: Sequence[RoutedRecord], rules: QualityRules) -> QualityReport:
-    """Compute the report of one batch of routed records (definitions in the module docstring)."""
+def build_report(
+    routed: Sequence[RoutedRecord], rules: QualityRules, counts: Sequence[int] | None = None
+) -> QualityReport:
+    """Compute the report of one batch of routed records (definitions in the module docstring).
+
+    With `counts`, record i stands for `counts[i]` identical records (a micro-batch's rows
+    grouped by what the report counts)."""
     names = list(rules.fields)
-    stats = field_stats(routed, names)
-    kept = [r for r in routed if not r.duplicate]
-    expected = len(kept) * len(names)
+    weights = list(counts) if counts is not None else [1] * len(routed)
+    pairs = list(zip(routed, weights, strict=True))
+    stats = field_stats(routed, names, weights)
+    kept = [(r, n) for r, n in pairs if not r.duplicate]
+    expected = sum(n for _, n in kept) * len(names)
     present = sum(s.present for s in stats.values())
-    accurate = sum(c.accurate for r in kept for c in r.checks.values())
-    keyed = [r for r in routed if r.zone in ("processed", "alerts", "dropped")]
-    duplicates = sum(r.duplicate for r in keyed)
-    disorder = sum(r.out_of_order for r in keyed)
-    checked = [r for r in routed if r.timely is not None]
-    dup_ratio = _ratio(duplicates, len(keyed)) if keyed else 0.0
+    accurate = sum(sum(c.accurate for c in r.checks.values()) * n for r, n in kept)
+    keyed = [(r, n) for r, n in pairs if r.zone in ("processed", "alerts", "dropped")]
+    keyed_count = sum(n for _, n in keyed)
+    duplicates = sum(n for r, n in keyed if r.duplicate)
+    disorder = sum(n for r, n in keyed if r.out_of_order)
+    checked = [(r, n) for r, n in pairs if r.timely is not None]
+    dup_ratio = _ratio(duplicates, keyed_count) if keyed_count else 0.0
     consistency = _dimension(
         rules,
         "consistency",
-        len(keyed) - duplicates - disorder,
-        len(keyed),
+        keyed_count - duplicates - disorder,
+        keyed_count,
         f"duplicates {duplicates}, out of order {disorder}",
     )
     if dup_ratio > rules.kpis.max_duplicate_ratio:
         consistency = Dimension(**{**asdict(consistency), "passed": False})
+    timely = sum(n for r, n in checked if r.timely)
     dimensions = {
         "completeness": _dimension(rules, "completeness", present, expected),
         "accuracy": _dimension(rules, "accuracy", accurate, present),
         "consistency": consistency,
-        "timeliness": _dimension(
-            rules, "timeliness", sum(bool(r.timely) for r in checked), len(checked)
-        ),
+        "timeliness": _dimension(rules, "timeliness", timely, sum(n for _, n in checked)),
     }
-    weights = {name: rules.kpis.weights.get(name, 1.0) for name in DIMENSIONS}
-    total_weight = sum(weights.values()) or 1.0
-    score = sum(dimensions[n].value * w for n, w in weights.items()) / total_weight
-    zones = {zone: sum(r.zone == zone for r in routed) for zone in ZONES}
+    weight = {name: rules.kpis.weights.get(name, 1.0) for name in DIMENSIONS}
+    total_weight = sum(weight.values()) or 1.0
+    score = sum(dimensions[n].value * w for n, w in weight.items()) / total_weight
+    zones = {zone: sum(n for r, n in pairs if r.zone == zone) for zone in ZONES}
     extra = {
         "duplicates": duplicates,
         "duplicate_ratio": dup_ratio,
         "out_of_order": disorder,
-        "malformed": sum(r.malformed for r in routed),
+        "malformed": sum(n for r, n in pairs if r.malformed),
     }
+    records = sum(weights)
     return QualityReport(
-        dimensions, score, stats, zones, len(routed), rules.kpis.alert_score_below, extra
+        dimensions, score, stats, zones, records, rules.kpis.alert_score_below, extra
     )

@@ -528,11 +528,11 @@ def batch_report(frame: pd.DataFrame, rules: QualityRules | None = None) -> Any:
 
     rules = rules or load_rules()
     # The report only counts: rows with the same zone, check codes and flags are one record
-    # repeated, so each distinct combination is built (and its codes decoded) once.
+    # repeated, so each distinct combination is built (and its codes decoded) once, with its count.
     columns = ("zone", "checks", "malformed", "duplicate", "out_of_order", "timely")
     kinds = Counter(zip(*(frame[name] for name in columns), strict=True))
     routed: list[RoutedRecord] = []
-    for (zone, checks, malformed, duplicate, disorder, timely), count in kinds.items():
+    for zone, checks, malformed, duplicate, disorder, timely in kinds:
         record = RoutedRecord(
             0,
             zone,
@@ -544,5 +544,5 @@ def batch_report(frame: pd.DataFrame, rules: QualityRules | None = None) -> Any:
             out_of_order=bool(_flag(disorder)),
             timely=_flag(timely),
         )
-        routed += [record] * count  # read only: one object serves every copy
-    return build_report(routed, rules)
+        routed.append(record)
+    return build_report(routed, rules, list(kinds.values()))
