@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fmslab.quality.stats import WindowSums, scaled
@@ -46,6 +46,15 @@ class FieldHistory:
         insort(ordered, value)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+
+def epoch_micros(value: datetime) -> int:
+    """A timezone-aware time as integer microseconds since 1970-01-01 UTC."""
+    return (value - _EPOCH) // _MICRO
+
+
 @dataclass
 class DeviceState:
     """Everything remembered about one device."""
@@ -53,7 +62,8 @@ class DeviceState:
     window_size: int
     key_memory: int
     fields: dict[str, FieldHistory] = field(default_factory=dict)
-    seen: OrderedDict[datetime, None] = field(default_factory=OrderedDict)
+    # accepted times as integer microseconds since the epoch, oldest first (compact to store)
+    seen: OrderedDict[int, None] = field(default_factory=OrderedDict)
     # the previous kept reading's time and collection time (collected_at, else time)
     previous_time: datetime | None = None
     previous_collected: datetime | None = None
@@ -66,10 +76,10 @@ class DeviceState:
 
     def has_seen(self, time: datetime) -> bool:
         """Whether a reading with this time was already accepted for this device."""
-        return time in self.seen
+        return epoch_micros(time) in self.seen
 
     def remember(self, time: datetime) -> None:
         """Record an accepted key; the oldest keys are forgotten beyond `key_memory`."""
-        self.seen[time] = None
+        self.seen[epoch_micros(time)] = None
         while len(self.seen) > self.key_memory:
             self.seen.popitem(last=False)

@@ -38,7 +38,7 @@ from __future__ import annotations
 import pickle
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -69,8 +69,6 @@ from fmslab.reading import MOTORS, READING_FIELDS, SENSORS
 MIN_RUN = 24  # plain readings in a row that take the column-wise path
 DEFAULT_KEY_MEMORY = 8640  # accepted keys remembered per device: 24 h at one reading per 10 s
 GROUP = "device_key"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICRO = timedelta(microseconds=1)
 _ID_LIMIT = 200  # characters of a reading_id kept
 
 
@@ -106,21 +104,13 @@ REPORT_COLUMNS = ("duplicate", "malformed", "out_of_order", "timely", "checks")
 # --- the per-device state as bytes ----------------------------------------------------------------
 
 
-def _micros(value: datetime) -> int:
-    return (value - _EPOCH) // _MICRO
-
-
-def _from_micros(value: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=int(value))
-
-
 def state_to_bytes(device: DeviceState, key_memory: int = DEFAULT_KEY_MEMORY) -> bytes:
     """The engine's memory of one device as compact bytes (seen keys as int64 microseconds)."""
-    seen = list(device.seen)[-key_memory:]
+    seen = list(device.seen)[-key_memory:]  # integer microseconds
     payload = {
         "window_size": device.window_size,
         "fields": {n: (list(h.window), h.last_valid) for n, h in device.fields.items()},
-        "seen": np.array([_micros(t) for t in seen], dtype=np.int64).tobytes(),
+        "seen": np.array(seen, dtype=np.int64).tobytes(),
         "previous_time": device.previous_time,
         "previous_collected": device.previous_collected,
     }
@@ -135,7 +125,7 @@ def state_from_bytes(blob: bytes, key_memory: int = DEFAULT_KEY_MEMORY) -> Devic
     for name, (window, last_valid) in payload["fields"].items():
         device.fields[name] = FieldHistory(deque(window, maxlen=size), last_valid)
     seen = np.frombuffer(payload["seen"], dtype=np.int64)
-    device.seen = OrderedDict((_from_micros(us), None) for us in seen)
+    device.seen = OrderedDict.fromkeys(seen.tolist())
     device.previous_time = payload["previous_time"]
     device.previous_collected = payload["previous_collected"]
     return device
