@@ -79,13 +79,21 @@ def test_a_batch_reads_only_its_own_files_and_the_windows_equal_a_full_reread(
         assert_same_windows(lake)
 
 
+def _written(
+    tmp_path: Path, token: str, routed: pd.DataFrame, *spans: tuple[int, int]
+) -> tuple[LocalLake, BatchWriter]:
+    """A sink that has written the rows of each span as batches 0, 1, ..."""
+    lake = LocalLake(tmp_path / "lake")
+    writer = BatchWriter(lake, token)
+    for batch_id, (start, stop) in enumerate(spans):
+        writer.write(routed.iloc[start:stop].reset_index(drop=True), batch_id)
+    return lake, writer
+
+
 def test_a_replayed_batch_with_other_rows_replaces_its_inputs(
     tmp_path: Path, routed: pd.DataFrame
 ) -> None:
-    lake = LocalLake(tmp_path / "lake")
-    writer = BatchWriter(lake, "cache002")
-    writer.write(routed.iloc[:400].reset_index(drop=True), 0)
-    writer.write(routed.iloc[400:800].reset_index(drop=True), 1)
+    lake, writer = _written(tmp_path, "cache002", routed, (0, 400), (400, 800))
     # Batch 1 runs again and routes differently (e.g. the wall-clock checks): fewer rows, and
     # the same files, rewritten under the same names.
     replay = routed.iloc[400:800].reset_index(drop=True)
@@ -113,9 +121,7 @@ def test_a_replayed_batch_with_other_rows_replaces_its_inputs(
 def test_files_added_or_removed_by_another_writer_are_followed(
     tmp_path: Path, routed: pd.DataFrame
 ) -> None:
-    lake = LocalLake(tmp_path / "lake")
-    writer = BatchWriter(lake, "cache003")
-    writer.write(routed.iloc[:400].reset_index(drop=True), 0)
+    lake, writer = _written(tmp_path, "cache003", routed, (0, 400))
     # Reconcile adds readings under a new name; retention or compaction removes a batch file.
     extra = utc_times(routed.iloc[400:500]).assign(batch_id=-1)
     extra = extra[extra["zone"] == "processed"]
