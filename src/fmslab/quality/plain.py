@@ -199,7 +199,8 @@ class PlainRouter:
         taken = np.asarray(positions[: result.count])
         rows = [objects[p] for p in taken]
         for name in self.numeric:
-            self._number_field(device, result, name, batch.numbers[name][taken], batch, taken, rows)
+            values, usable = batch.numbers[name][taken], batch.usable[name][taken]
+            self._number_field(device, result, name, values, usable, rows)
         for name in self.booleans:
             self._bool_field(device, result, name, batch.usable[name][taken], rows)
         alert = result.values[self.rules.routing.alert_field]
@@ -239,14 +240,12 @@ class PlainRouter:
         result: RunResult,
         name: str,
         values: np.ndarray,
-        batch: PlainBatch,
-        taken: np.ndarray,
+        usable: np.ndarray,
         rows: list[dict[str, Any]],
     ) -> None:
         """One numeric field of the run: outliers of the present values, the engine's checks of
         the others (out of range, missing), then the field's window and previous valid value."""
         history = device.fields[name]
-        usable = batch.usable[name][taken]
         observed = np.flatnonzero(usable)
         series = np.concatenate([np.fromiter(history.window, dtype=float), values[observed]])
         flagged = set()

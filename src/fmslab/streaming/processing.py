@@ -282,7 +282,7 @@ def route_records(
     stamps = pd.to_datetime(ordered["timestamp"], utc=True)
     frame["kafka_timestamp"] = stamps.iloc[taken].reset_index(drop=True)
     frame["processed_at"] = pd.Timestamp(now or datetime.now(UTC)).tz_convert(UTC)
-    order = np.argsort(router.positions, kind="stable")
+    order = np.argsort(taken, kind="stable")
     return frame.take(order).reset_index(drop=True)[list(ROUTED_SCHEMA.fieldNames())]
 
 
@@ -318,7 +318,7 @@ def _device_id(obj: dict[str, Any] | None, rules: QualityRules) -> int | None:
     inside = type(raw) is int and rule.range and rule.range[0] <= raw <= rule.range[1]
     if inside and raw not in rule.missing_values:
         return raw
-    check = clean_field(name, rules.fields[name], obj.get(name), None, rules.outliers)
+    check = clean_field(name, rule, raw, None, rules.outliers)
     return None if check.rejected or check.value is None else int(check.value)
 
 
@@ -393,19 +393,17 @@ class _Router:
     def frame(self) -> pd.DataFrame:
         """The routed rows without their source columns: engine rows first, then the runs."""
         frames = []
-        if self.exact_positions:
+        if self.exact_positions or not self.runs:
             frames.append(routed_frame(self.columns, source=False))
         if self.runs:
             frames.append(self._runs_frame())
-        if not frames:
-            return routed_frame(self.columns, source=False)
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
     def _runs_frame(self) -> pd.DataFrame:
         """Every run's rows as one frame (ROUTED_SCHEMA's types, no source columns)."""
         rules = self.validator.rules
         base = {name: FieldCheck(name, present=True) for name in rules.fields}
-        items = _checks_text(base).split(",")  # one "name=code" per field, in field order
+        items = [f"{name}={_check_code(check)}" for name, check in base.items()]
         where = {name: i for i, name in enumerate(base)}
         plain_text = ",".join(items)
         columns: dict[str, list] = {name: [] for name in _RUN_COLUMNS}
@@ -443,7 +441,7 @@ class _Router:
                 **{name: columns[name] for name in ("out_of_order", "timely", "checks")},
             }
         )
-        return _typed(frame[[n for n in frame.columns]])
+        return _typed(frame)
 
 
 def device_router(
