@@ -4,8 +4,7 @@ after every round of batched sends (no high watermark of an earlier call is reus
 from __future__ import annotations
 
 from fmslab.broker.clients import BulkProducer
-from fmslab.broker.offsets import end_offsets
-from fmslab.streaming.kafka_source import EndOffsets
+from fmslab.broker.offsets import EndOffsets, end_offsets
 
 TOPIC = "fms-raw-data"
 

@@ -85,6 +85,40 @@ def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
     return end_offsets_of(bootstrap, [topic])[topic]
 
 
+class EndOffsets:
+    """End offsets of one topic through one kafka-python consumer kept between calls.
+
+    A stream reader asks for them at every trigger: a new consumer each time (`end_offsets`)
+    cost ~20-35 ms of connecting and metadata. The values still come from `high_watermarks`
+    (the fetch's high watermark: right on Tansu).
+    Each call starts from an empty assignment, so no high watermark of an earlier call is
+    reused; a failed call closes the consumer and the next one makes a new one."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.bootstrap, self.topic = bootstrap, topic
+        self._consumer: KafkaConsumer | None = None
+
+    def __call__(self) -> dict[int, int]:
+        """{partition: high watermark} now."""
+        if self._consumer is None:
+            self._consumer = _reader(self.bootstrap)
+        try:
+            # kafka-python keeps a partition's state (and its last high watermark) while the
+            # partition stays assigned: clear the assignment so only a new fetch answers.
+            self._consumer.unsubscribe()
+            ends = high_watermarks(self._consumer, partitions_of(self._consumer, self.topic))
+        except Exception:
+            self.close()
+            raise
+        return {tp.partition: offset for tp, offset in ends.items()}
+
+    def close(self) -> None:
+        """Close the consumer (a later call opens a new one)."""
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            consumer.close()
+
+
 def committed_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int | None]:
     """{partition: offset committed by `group`} for `topic` (None where it committed nothing)."""
     # A consumer with the group's id can read its commits without joining the group.

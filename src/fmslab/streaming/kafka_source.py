@@ -6,10 +6,10 @@ reads Kafka through a Python data source (Spark 4's `pyspark.sql.datasource`), r
 partition, offset, timestamp, timestampType), so code downstream cannot tell the two apart.
 
 How the streaming reader works: an offset is `{topic: {partition: next offset}}` (the native
-source's JSON). `latestOffset` reads the fetch high watermarks (`fmslab.broker.offsets`; Tansu's
-ListOffsets is wrong, section 5) through one consumer the reader keeps between triggers
-(`EndOffsets`), and honours `maxOffsetsPerTrigger` through Spark's admission control
-(`ReadMaxRows`); `partitions` makes one task per Kafka partition with records in the range; `read`
+source's JSON). `latestOffset` reads the fetch high watermarks (Tansu's ListOffsets is wrong,
+section 5) through one consumer the reader keeps between triggers (`fmslab.broker.offsets.
+EndOffsets`), and honours `maxOffsetsPerTrigger` through Spark's admission control (`ReadMaxRows`);
+`partitions` makes one task per Kafka partition with records in the range; `read`
 assigns that partition, at the range's start, to a confluent-kafka (librdkafka) consumer, gathers
 the records column by column into Arrow batches and stops exactly at the end.
 Spark writes each batch's end offsets to the checkpoint before it runs the batch, so a restarted
@@ -106,44 +106,6 @@ def end_offsets_of(bootstrap: str, topic: str) -> dict[int, int]:
     from fmslab.broker.offsets import end_offsets
 
     return end_offsets(bootstrap, topic)
-
-
-class EndOffsets:
-    """End offsets of one topic through one kafka-python consumer kept between calls.
-
-    The stream reader asks for them at every trigger (and once more for the progress report):
-    a new consumer each time cost ~20-35 ms of connecting and metadata. The values still come
-    from `fmslab.broker.offsets.high_watermarks` (the fetch's high watermark: right on Tansu).
-    Each call starts from an empty assignment, so no high watermark of an earlier call is
-    reused; a failed call closes the consumer and the next one makes a new one."""
-
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        self.bootstrap, self.topic = bootstrap, topic
-        self._consumer: Any = None
-
-    def __call__(self) -> dict[int, int]:
-        """{partition: high watermark} now."""
-        from fmslab.broker.clients import make_consumer
-        from fmslab.broker.offsets import high_watermarks, partitions_of
-
-        if self._consumer is None:
-            # A fetch at the end of a partition waits fetch_max_wait_ms: keep it short.
-            self._consumer = make_consumer(self.bootstrap, group_id=None, fetch_max_wait_ms=50)
-        try:
-            # kafka-python keeps a partition's state (and its last high watermark) while the
-            # partition stays assigned: clear the assignment so only a new fetch answers.
-            self._consumer.unsubscribe()
-            ends = high_watermarks(self._consumer, partitions_of(self._consumer, self.topic))
-        except Exception:
-            self.close()
-            raise
-        return {tp.partition: offset for tp, offset in ends.items()}
-
-    def close(self) -> None:
-        """Close the consumer (a later call opens a new one)."""
-        consumer, self._consumer = self._consumer, None
-        if consumer is not None:
-            consumer.close()
 
 
 def beginning_offsets_of(bootstrap: str, topic: str) -> dict[int, int]:
@@ -405,7 +367,7 @@ class KafkaStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
         self.opts = _Options(options)
         self.target: dict[int, int] | None = None  # the end of an availableNow run
         # Opened on first use: Spark also pickles a reader to its tasks, which never call it.
-        self._ends: EndOffsets | None = None
+        self._ends: Any = None  # fmslab.broker.offsets.EndOffsets
         self._last_available: dict[int, int] | None = None  # for reportLatestOffset
 
     def initialOffset(self) -> dict:
@@ -424,6 +386,8 @@ class KafkaStreamReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
         if self.target is not None:
             return self.target
         if self._ends is None:
+            from fmslab.broker.offsets import EndOffsets
+
             self._ends = EndOffsets(self.opts.bootstrap, self.opts.topic)
         self._last_available = self._ends()
         return self._last_available
