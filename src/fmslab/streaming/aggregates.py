@@ -176,6 +176,13 @@ def hour_readings(lake: Lake, device: int, hour: pd.Timestamp) -> pd.DataFrame:
 Columns = dict[str, np.ndarray]  # window inputs as plain arrays (time: naive UTC datetime64)
 
 
+def _columns(inputs: pd.DataFrame) -> Columns:
+    """`window_inputs` as plain arrays (time: naive UTC datetime64)."""
+    columns = {name: inputs[name].to_numpy() for name in inputs.columns if name != "time"}
+    columns["time"] = inputs["time"].dt.tz_localize(None).to_numpy()
+    return columns
+
+
 def _files_inputs(lake: Lake, paths: list[str], device: int) -> list[Columns]:
     """`window_inputs` of each lake file of `paths` (a column a file lacks counts as null), as
     arrays. The files are converted together, as `hour_readings` does (one conversion, not one
@@ -187,8 +194,7 @@ def _files_inputs(lake: Lake, paths: list[str], device: int) -> list[Columns]:
             frame[name] = None
     frame["DeviceId"] = device
     inputs = window_inputs(frame)
-    columns = {name: inputs[name].to_numpy() for name in inputs.columns if name != "time"}
-    columns["time"] = inputs["time"].dt.tz_localize(None).to_numpy()
+    columns = _columns(inputs)
     bounds = np.cumsum([table.num_rows for table in tables])[:-1]
     split = {name: np.split(values, bounds) for name, values in columns.items()}
     return [{name: split[name][i] for name in columns} for i in range(len(tables))]
@@ -238,8 +244,7 @@ class WindowInputCache:
             return
         inputs = window_inputs(rows)
         hours = inputs["time"].dt.floor("h")
-        columns = {name: inputs[name].to_numpy() for name in inputs.columns if name != "time"}
-        columns["time"] = inputs["time"].dt.tz_localize(None).to_numpy()
+        columns = _columns(inputs)
         keys = pd.DataFrame({"device": columns["DeviceId"], "hour": hours})
         for (device, hour), positions in keys.groupby(
             ["device", "hour"], sort=True
