@@ -58,6 +58,7 @@ from fmslab.config import Settings
 from fmslab.lake.partitions import list_partitions
 from fmslab.lake.storage import Lake, open_lake
 from fmslab.measure import percentile
+from fmslab.simulator.clock import DEFAULT_START
 from fmslab.simulator.feed import simulate_readings
 
 RAW_TOPIC = "fms-raw-data"
@@ -204,16 +205,12 @@ _DAY_BEFORE = "2024-01-14T14:30:00Z"  # warm-up readings: no (DeviceId, time) of
 
 
 def _readings(
-    count: int, devices: int, seed: int, prefix: str, start: str | None = None
+    count: int, devices: int, seed: int, prefix: str, start: str = DEFAULT_START
 ) -> list[dict[str, Any]]:
     """`count` simulator readings, interleaved by slot (device 1..n of slot 0, then slot 1...)."""
     slots = -(-count // devices)
-    rows = simulate_readings(seed=seed, devices=devices, count=slots, **_start(start))[:count]
+    rows = simulate_readings(seed=seed, devices=devices, count=slots, start=start)[:count]
     return [{**r, "reading_id": f"{prefix}-{i}"} for i, r in enumerate(rows) if isinstance(r, dict)]
-
-
-def _start(start: str | None) -> dict[str, str]:
-    return {} if start is None else {"start": start}
 
 
 def _now_iso() -> str:
