@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DURATION ?= 60
 
-.PHONY: run test lint unit notebooks labs labs-check lab doctor clean
+.PHONY: run test lint unit notebooks labs labs-check lab doctor clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
@@ -42,6 +42,9 @@ lab: $(STAMP)  ## open JupyterLab on the workbook
 
 doctor: $(STAMP)
 	$(BIN)/fmslab doctor
+
+lock: $(STAMP)  ## re-pin every dependency (pyproject main + dev) into requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --quiet -o requirements.lock
 
 clean:
 	rm -rf $(VENV) .fmslab reports/*.json reports/*.html

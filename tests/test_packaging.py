@@ -30,7 +30,7 @@ def _environment_pip_requirements() -> dict[str, str]:
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_lists = [d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d]
     assert len(pip_lists) == 1, "environment.yml needs exactly one pip: section"
-    reqs = [r for r in pip_lists[0] if not r.startswith("-e")]
+    reqs = [r for r in pip_lists[0] if not r.startswith("-")]  # -e ., -c lock
     return {_name(r): r.replace(" ", "") for r in reqs}
 
 
