@@ -1,0 +1,378 @@
+"""The project's own rules for the compose file: what no schema can catch.
+
+Each rule takes the loaded `Stack` and returns findings; `RULES` lists them in report order.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from fmslab.stack.compose import CORE, Service, Stack
+from fmslab.stack.findings import Finding
+
+COMPOSE = "stack/docker-compose.yml"
+SECRET_KEY = re.compile(r"(PASSWORD|TOKEN|SECRET|WEBHOOK|API_KEY|PRIVATE_KEY)", re.I)
+LOOPBACK = "127.0.0.1"
+
+
+def _finding(rule: str, key: str, problem: str, fix: str, file: str = COMPOSE) -> Finding:
+    return Finding(rule, file, key, problem, fix)
+
+
+def pinned_tags(stack: Stack) -> Iterator[Finding]:
+    """Every image has an explicit tag (or digest) other than `latest`."""
+    for s in stack.services.values():
+        key = f"services.{s.name}.image"
+        if not s.image:
+            yield _finding("pinned-tag", key, "no image", "give the service an `image: NAME:TAG`")
+            continue
+        name, _, tag = (
+            s.image.rpartition(":") if ":" in s.image.split("/")[-1] else (s.image, "", "")
+        )
+        if "@sha256:" in s.image:
+            continue
+        if not tag or tag == "latest":
+            yield _finding(
+                "pinned-tag",
+                key,
+                f"image {s.image!r} is not pinned (no tag, or `latest`)",
+                f"pin a release tag, e.g. `{name or s.image}:X.Y.Z`",
+            )
+
+
+def healthchecks(stack: Stack) -> Iterator[Finding]:
+    """Every long-running service has a healthcheck (one-shot jobs have `restart: "no"`)."""
+    for s in stack.services.values():
+        check = s.raw.get("healthcheck") or {}
+        if s.one_shot:
+            continue
+        if not check.get("test") or check.get("disable"):
+            yield _finding(
+                "healthcheck",
+                f"services.{s.name}.healthcheck",
+                "a long-running service has no healthcheck",
+                "add `healthcheck: {test: [...], interval, retries, start_period}` "
+                '(or mark a one-shot job `restart: "no"`)',
+            )
+
+
+def dependencies_wait_for_health(stack: Stack) -> Iterator[Finding]:
+    """depends_on waits for health (or, on a one-shot job, for its successful end)."""
+    for s in stack.services.values():
+        for dep, spec in s.depends_on.items():
+            key = f"services.{s.name}.depends_on.{dep}"
+            if dep not in stack.services:
+                yield _finding("depends-on", key, f"no service {dep!r}", "name an existing service")
+                continue
+            wanted = (
+                "service_completed_successfully"
+                if stack.services[dep].one_shot
+                else "service_healthy"
+            )
+            if spec.get("condition") != wanted:
+                yield _finding(
+                    "depends-on",
+                    key,
+                    f"starts when {dep} has merely started, not when it is ready",
+                    f"use `{dep}: {{condition: {wanted}}}`",
+                )
+
+
+def memory_limits(stack: Stack) -> Iterator[Finding]:
+    """Every service has a memory limit."""
+    for s in stack.services.values():
+        if s.memory_limit is None:
+            yield _finding(
+                "memory-limit",
+                f"services.{s.name}.deploy.resources.limits.memory",
+                "no memory limit: one service can take the whole Docker VM",
+                "add `deploy: {resources: {limits: {memory: 256m}}}` sized for the service",
+            )
+
+
+def memory_budget(stack: Stack) -> Iterator[Finding]:
+    """The limits add up within x-fmslab.budget_mib: `core` alone, and every profile at once."""
+    budget = stack.settings.get("budget_mib") or {}
+    if not {CORE, "all"} <= set(budget):
+        yield _finding(
+            "memory-budget",
+            "x-fmslab.budget_mib",
+            "no memory budget for `core` and `all`",
+            "add `x-fmslab: {budget_mib: {core: 4096, all: 6144}}`",
+        )
+        return
+    sums = {
+        CORE: stack.memory_mib(stack.in_profile(CORE)),
+        "all": stack.memory_mib(list(stack.services.values())),
+    }
+    for name, total in sums.items():
+        if total > int(budget[name]):
+            biggest = max(
+                (s for s in stack.services.values() if name == "all" or s.profile == CORE),
+                key=lambda s: s.memory_limit or 0,
+            )
+            yield _finding(
+                "memory-budget",
+                f"x-fmslab.budget_mib.{name}",
+                f"the memory limits of {name!r} add up to {total} MiB, over its "
+                f"{budget[name]} MiB budget",
+                f"lower limits (the largest is {biggest.name}) or move services to a profile",
+            )
+
+
+def host_ports_on_loopback(stack: Stack) -> Iterator[Finding]:
+    """Every published port is bound to 127.0.0.1, never to all interfaces."""
+    for s in stack.services.values():
+        for port in s.ports:
+            if port.host_ports and port.host_ip != LOOPBACK:
+                yield _finding(
+                    "loopback",
+                    f"services.{s.name}.ports[{port.spec}]",
+                    "published on every interface: anyone on the network reaches it",
+                    f'write `"{LOOPBACK}:{port.host_ports[0]}:{port.container_port}"`',
+                )
+
+
+def _listeners(value: str) -> dict[str, tuple[str, int]]:
+    found = {}
+    for item in filter(None, (v.strip() for v in value.split(","))):
+        match = re.fullmatch(r"([A-Za-z_]+)://([^:]*):(\d+)", item)
+        if match:
+            found[match.group(1)] = (match.group(2), int(match.group(3)))
+    return found
+
+
+def kafka_services(stack: Stack) -> list[Service]:
+    """The services running a Kafka node (they declare KAFKA_PROCESS_ROLES)."""
+    return [s for s in stack.services.values() if "KAFKA_PROCESS_ROLES" in s.environment]
+
+
+def advertised_listeners(stack: Stack) -> Iterator[Finding]:
+    """A host listener advertises the port it is published on; internal ones the service name."""
+    for s in kafka_services(stack):
+        key = f"services.{s.name}.environment.KAFKA_ADVERTISED_LISTENERS"
+        for name, (host, port) in _listeners(
+            s.environment.get("KAFKA_ADVERTISED_LISTENERS", "")
+        ).items():
+            published = {hp for p in s.ports if p.container_port == port for hp in p.host_ports}
+            if host in ("localhost", LOOPBACK):
+                if published != {port}:
+                    yield _finding(
+                        "advertised-port",
+                        key,
+                        f"{name} advertises {host}:{port}, but the service publishes "
+                        f"{sorted(published) or 'nothing'} for container port {port}: clients "
+                        "on the host are sent to a port nobody listens on",
+                        f'publish `"{LOOPBACK}:{port}:{port}"` and listen on :{port}',
+                    )
+            elif host != s.hostname:
+                yield _finding(
+                    "advertised-port",
+                    key,
+                    f"{name} advertises {host}:{port}, but containers know this broker as "
+                    f"{s.hostname!r}",
+                    f"advertise `{name}://{s.hostname}:{port}`",
+                )
+
+
+def _voters(value: str) -> dict[int, tuple[str, int]]:
+    voters = {}
+    for item in filter(None, (v.strip() for v in value.split(","))):
+        match = re.fullmatch(r"(\d+)@([^:]+):(\d+)", item)
+        if match:
+            voters[int(match.group(1))] = (match.group(2), int(match.group(3)))
+    return voters
+
+
+def _cluster_id_ok(value: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(value + "==")) == 16 and len(value) == 22
+    except (binascii.Error, ValueError):
+        return False
+
+
+def kraft_quorum(stack: Stack) -> Iterator[Finding]:
+    """One CLUSTER_ID and one voter list: exactly the nodes with the controller role."""
+    nodes = kafka_services(stack)
+    if not nodes:
+        return
+    ids = {s.environment.get("CLUSTER_ID", "") for s in nodes}
+    if len(ids) != 1 or not _cluster_id_ok(next(iter(ids))):
+        yield _finding(
+            "kraft",
+            f"services.{nodes[0].name}.environment.CLUSTER_ID",
+            "the Kafka nodes need one CLUSTER_ID, a base64 UUID of 22 characters; "
+            f"found {sorted(ids)}",
+            "set the same CLUSTER_ID (e.g. from `kafka-storage.sh random-uuid`) on every node",
+        )
+    voter_lists = {s.environment.get("KAFKA_CONTROLLER_QUORUM_VOTERS", "") for s in nodes}
+    if len(voter_lists) != 1:
+        yield _finding(
+            "kraft",
+            "environment.KAFKA_CONTROLLER_QUORUM_VOTERS",
+            f"the nodes disagree on the controller quorum: {sorted(voter_lists)}",
+            "give every Kafka node the same KAFKA_CONTROLLER_QUORUM_VOTERS",
+        )
+    voters = _voters(next(iter(voter_lists)))
+    controllers = {
+        int(s.environment.get("KAFKA_NODE_ID", -1)): s
+        for s in nodes
+        if "controller" in s.environment.get("KAFKA_PROCESS_ROLES", "")
+    }
+    yield from _voters_match_controllers(voters, controllers)
+
+
+def _voters_match_controllers(
+    voters: dict[int, tuple[str, int]], controllers: dict[int, Service]
+) -> Iterator[Finding]:
+    for node_id, (host, port) in voters.items():
+        node = controllers.get(node_id)
+        key = "environment.KAFKA_CONTROLLER_QUORUM_VOTERS"
+        if node is None:
+            yield _finding(
+                "kraft",
+                key,
+                f"voter {node_id}@{host}:{port} is not a node with the controller role",
+                "list only controllers, or add `controller` to KAFKA_PROCESS_ROLES of node "
+                f"{node_id}",
+            )
+            continue
+        listeners = _listeners(node.environment.get("KAFKA_LISTENERS", ""))
+        if host != node.hostname or listeners.get("CONTROLLER", ("", -1))[1] != port:
+            yield _finding(
+                "kraft",
+                key,
+                f"voter {node_id}@{host}:{port} does not match {node.name}'s CONTROLLER listener",
+                f"write {node_id}@{node.hostname}:{listeners.get('CONTROLLER', ('', 9093))[1]}",
+            )
+    for node_id, node in controllers.items():
+        if node_id not in voters:
+            yield _finding(
+                "kraft",
+                f"services.{node.name}.environment.KAFKA_PROCESS_ROLES",
+                f"{node.name} has the controller role but is not a voter",
+                f"add {node_id}@{node.hostname}:9093 to KAFKA_CONTROLLER_QUORUM_VOTERS",
+            )
+
+
+REPLICATION_KEYS = (
+    "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+    "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+    "KAFKA_DEFAULT_REPLICATION_FACTOR",
+)
+
+
+def replication_factors(stack: Stack) -> Iterator[Finding]:
+    """Internal topics' replication fits the brokers; min ISR leaves room for one broker down."""
+    brokers = [s for s in kafka_services(stack) if "broker" in s.environment["KAFKA_PROCESS_ROLES"]]
+    for s in brokers:
+        env = s.environment
+        for name in REPLICATION_KEYS:
+            if name not in env or int(env[name]) > len(brokers):
+                yield _finding(
+                    "replication",
+                    f"services.{s.name}.environment.{name}",
+                    f"{name} is {env.get(name, 'unset (Kafka: 3)')} with {len(brokers)} brokers: "
+                    "the internal topic cannot be created",
+                    f"set {name}: {len(brokers)}",
+                )
+        isr = int(env.get("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", 2))
+        if isr >= len(brokers) > 1:
+            yield _finding(
+                "replication",
+                f"services.{s.name}.environment.KAFKA_TRANSACTION_STATE_LOG_MIN_ISR",
+                f"min ISR {isr} with {len(brokers)} brokers: one broker down stops transactions",
+                f"set KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: {len(brokers) - 1}",
+            )
+
+
+def heap_limits(stack: Stack) -> Iterator[Finding]:
+    """Kafka's start script defaults to a 1 GB heap: each node sets KAFKA_HEAP_OPTS."""
+    for s in kafka_services(stack):
+        if "-Xmx" not in s.environment.get("KAFKA_HEAP_OPTS", ""):
+            yield _finding(
+                "heap",
+                f"services.{s.name}.environment.KAFKA_HEAP_OPTS",
+                "no heap limit: Kafka starts with 1 GB and the container is killed (exit 137)",
+                'set KAFKA_HEAP_OPTS: "-Xms192m -Xmx192m" (half the memory limit)',
+            )
+
+
+def secrets_from_env(stack: Stack) -> Iterator[Finding]:
+    """Passwords, tokens and webhooks come from stack/.env (`${VAR}`), never typed in the file."""
+    for s in stack.services.values():
+        for name, value in s.environment.items():
+            if SECRET_KEY.search(name) and value and "${" not in value:
+                yield _finding(
+                    "secret",
+                    f"services.{s.name}.environment.{name}",
+                    "a secret is written in the committed compose file",
+                    f"write `{name}: ${{{name}:?set it in stack/.env}}` and put the value in "
+                    "the git-ignored stack/.env",
+                )
+        command = " ".join(map(str, s.raw.get("command") or []))
+        for match in re.finditer(r"(token|password)=([^\s$]+)", command, re.I):
+            yield _finding(
+                "secret",
+                f"services.{s.name}.command",
+                f"a {match.group(1).lower()} is written in the command",
+                "take it from stack/.env: `--...token=${JUPYTER_TOKEN:?...}`",
+            )
+
+
+def env_example_has_no_values(stack: Stack) -> Iterator[Finding]:
+    """.env.example names the secrets and leaves them empty."""
+    example = stack.folder / ".env.example"
+    if not example.is_file():
+        yield _finding(
+            "secret",
+            "stack/.env.example",
+            "no .env.example: students cannot know which secrets to set",
+            "commit stack/.env.example with every variable and empty secret values",
+            file="stack/.env.example",
+        )
+        return
+    for number, line in enumerate(example.read_text(encoding="utf-8").splitlines(), 1):
+        key, _, value = line.partition("=")
+        if not line.lstrip().startswith("#") and SECRET_KEY.search(key) and value.strip():
+            yield _finding(
+                "secret",
+                f"line {number} ({key.strip()})",
+                "the example file holds a secret value",
+                f"leave it empty: `{key.strip()}=`",
+                file="stack/.env.example",
+            )
+
+
+Rule = Callable[[Stack], Iterator[Finding]]
+RULES: tuple[Rule, ...] = (
+    pinned_tags,
+    healthchecks,
+    dependencies_wait_for_health,
+    memory_limits,
+    memory_budget,
+    host_ports_on_loopback,
+    advertised_listeners,
+    kraft_quorum,
+    replication_factors,
+    heap_limits,
+    secrets_from_env,
+    env_example_has_no_values,
+)
+
+
+def compose_findings(stack: Stack) -> list[Finding]:
+    """Every finding of the project's compose rules."""
+    return [finding for rule in RULES for finding in rule(stack)]
+
+
+def relative(path: Path, root: Path) -> str:
+    """`path` relative to the checkout, for messages."""
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
