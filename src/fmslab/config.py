@@ -91,7 +91,7 @@ class Settings:
     def bootstrap(self) -> str:
         """Kafka bootstrap servers."""
         if self.mode == "stack":
-            return "kafka1:9092,kafka2:9092"
+            return "kafka-1:19092,kafka-2:19092"  # the brokers' internal listeners (stack/)
         return f"{self.host}:{self.broker_port}"
 
     def with_(self, **changes: object) -> Settings:
