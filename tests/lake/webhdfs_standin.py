@@ -7,7 +7,11 @@ datanode, with offset/length), GETFILESTATUS, LISTSTATUS, GETCONTENTSUMMARY, GET
 DELETE and RENAME. Errors are RemoteException objects. The "namenode" and the "datanode" listen
 on two ports of one process, so a client that ignored the redirect would fail.
 
-Run: python webhdfs_standin.py --root DIR --port NN_PORT --datanode-port DN_PORT
+`--datanode-host NAME` makes the namenode redirect to `http://NAME:DN_PORT`, as a real namenode
+names its datanode by host name: with a name the client cannot resolve (the stack's `datanode`,
+seen from outside the Compose network) it reproduces the failure students hit.
+
+Run: python webhdfs_standin.py --root DIR --port NN_PORT --datanode-port DN_PORT [--datanode-host H]
 """
 
 from __future__ import annotations
@@ -290,9 +294,10 @@ def main() -> None:
     parser.add_argument("--root", type=Path, required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--datanode-port", type=int, required=True)
+    parser.add_argument("--datanode-host", default="127.0.0.1", help="Name in the redirects.")
     args = parser.parse_args()
     space = Namespace(args.root)
-    datanode = f"http://127.0.0.1:{args.datanode_port}"
+    datanode = f"http://{args.datanode_host}:{args.datanode_port}"
     dn = uvicorn.Server(
         uvicorn.Config(
             datanode_app(space, args.port), host="127.0.0.1", port=args.datanode_port,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import posixpath
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 import requests
 from hdfs import HdfsError, InsecureClient
@@ -38,7 +40,20 @@ class HdfsLake(Lake):
         except HdfsError as err:
             raise LakeError(f"{what}: {err}") from err
         except requests.RequestException as err:
-            raise LakeError(f"{what}: cannot reach WebHDFS at {self.url} ({err})") from err
+            raise self._unreachable(what, err) from err
+
+    def _unreachable(self, what: str, err: requests.RequestException) -> LakeError:
+        # CREATE and OPEN are redirected to the datanode by its host name; outside the stack's
+        # network that name does not resolve: the classic failure, which deserves its fix.
+        host = _unresolved_redirect(err, urlparse(self.url).hostname)
+        if host is None:
+            return LakeError(f"{what}: cannot reach WebHDFS at {self.url} ({err})")
+        return LakeError(
+            f"{what}: the namenode redirected the data to datanode host {host!r}, which this "
+            f"machine cannot resolve. Run this inside the stack's network (the jupyter container, "
+            f"FMSLAB_HDFS_URL=http://namenode:9870), or on the host add `127.0.0.1 {host}` to "
+            "/etc/hosts (the stack publishes the datanode's port 9864 on 127.0.0.1)"
+        )
 
     @staticmethod
     def _entry(path: str, status: dict) -> Entry:
@@ -105,7 +120,7 @@ class HdfsLake(Lake):
                 return False
             raise LakeError(f"create {path}: {err}") from err
         except requests.RequestException as err:
-            raise LakeError(f"create {path}: cannot reach WebHDFS at {self.url} ({err})") from err
+            raise self._unreachable(f"create {path}", err) from err
         return True
 
     def _read(self, path: str) -> bytes:
@@ -116,3 +131,16 @@ class HdfsLake(Lake):
         # CREATE makes the missing parent directories, as HDFS does.
         with self._errors(f"put {path}"), open(local, "rb") as data:
             self.client.write(path, data=data, overwrite=False)
+
+
+def _unresolved_redirect(err: requests.RequestException, namenode: str | None) -> str | None:
+    """The host a redirect sent the client to, when it is not the namenode and does not resolve."""
+    url = getattr(err.request, "url", None) if err.request is not None else None
+    host = urlparse(url).hostname if url else None
+    if not isinstance(err, requests.ConnectionError) or host in (None, namenode):
+        return None
+    try:
+        socket.getaddrinfo(host, None)
+    except socket.gaierror:
+        return host
+    return None
