@@ -126,11 +126,14 @@ def test_replication_above_the_broker_count_and_no_heap_limit(edit_compose) -> N
         env = c["services"]["kafka-1"]["environment"]
         env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] = 3
         del env["KAFKA_HEAP_OPTS"]
+        c["services"]["kafka-2"]["environment"]["KAFKA_MIN_INSYNC_REPLICAS"] = 2
 
     findings = rules_of(edit_compose(change))
-    (replication,) = only(findings, "replication")
-    assert replication.key.endswith("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR")
+    replication, isr = only(findings, "replication")
+    assert replication.key.endswith("kafka-1.environment.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR")
     assert "2 brokers" in replication.problem and replication.fix.endswith(": 2")
+    assert isr.key == "services.kafka-2.environment.KAFKA_MIN_INSYNC_REPLICAS"
+    assert "one broker down stops these writes" in isr.problem and isr.fix.endswith(": 1")
     (heap,) = only(findings, "heap")
     assert heap.key == "services.kafka-1.environment.KAFKA_HEAP_OPTS" and "-Xmx" in heap.fix
 

@@ -263,7 +263,16 @@ REPLICATION_KEYS = (
     "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
     "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
     "KAFKA_DEFAULT_REPLICATION_FACTOR",
+    "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR",
 )
+
+
+# Kafka's defaults where a key is unset: internal topics want 3 replicas and 2 in sync.
+MIN_ISR_DEFAULTS = {
+    "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR": 2,
+    "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR": 2,
+    "KAFKA_MIN_INSYNC_REPLICAS": 1,
+}
 
 
 def replication_factors(stack: Stack) -> Iterator[Finding]:
@@ -280,13 +289,18 @@ def replication_factors(stack: Stack) -> Iterator[Finding]:
                     "the internal topic cannot be created",
                     f"set {name}: {len(brokers)}",
                 )
-        isr = int(env.get("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", 2))
-        if isr >= len(brokers) > 1:
+        yield from _min_isr(s, len(brokers))
+
+
+def _min_isr(service: Service, brokers: int) -> Iterator[Finding]:
+    for name, default in MIN_ISR_DEFAULTS.items():
+        isr = int(service.environment.get(name, default))
+        if isr >= brokers > 1:
             yield _finding(
                 "replication",
-                f"services.{s.name}.environment.KAFKA_TRANSACTION_STATE_LOG_MIN_ISR",
-                f"min ISR {isr} with {len(brokers)} brokers: one broker down stops transactions",
-                f"set KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: {len(brokers) - 1}",
+                f"services.{service.name}.environment.{name}",
+                f"{name} is {isr} with {brokers} brokers: one broker down stops these writes",
+                f"set {name}: {brokers - 1}",
             )
 
 
