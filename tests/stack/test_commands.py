@@ -139,3 +139,17 @@ def test_stack_mode_settings_name_the_compose_services_and_ports() -> None:
 def test_every_stack_command_has_help(command: str) -> None:
     result = CliRunner().invoke(app, ["stack", command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_status_urls_come_from_the_engine_s_port_bindings() -> None:
+    # The shape of a container's NetworkSettings.Ports in the Docker Engine API.
+    from fmslab.stack.containers import _urls
+
+    ports = {
+        "3000/tcp": [{"HostIp": "127.0.0.1", "HostPort": "3000"}],
+        "9999/tcp": [{"HostIp": "127.0.0.1", "HostPort": "9999"}],
+        "8080/tcp": None,
+    }
+    assert _urls("grafana", ports) == ("Grafana: http://127.0.0.1:3000",)
+    worker = {"8081/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8083"}]}
+    assert _urls("spark-worker", worker) == ("Spark worker UI: http://127.0.0.1:8083",)

@@ -255,3 +255,14 @@ def test_tools_missing_are_reported_as_skipped(stack_copy: Path) -> None:
     # A checkout that is not a git repository: the .env check says why it did not run.
     (item,) = tools.committed_env(stack_copy)
     assert isinstance(item, Skipped) and item.reason == "not a git checkout"
+
+
+def test_a_compose_file_that_is_not_yaml(stack_copy: Path) -> None:
+    compose = stack_copy / COMPOSE
+    lines = compose.read_text().splitlines()
+    lines[60] = "      KAFKA_CONTROLLER_LISTENER_NAMES: [CONTROLLER"  # an unclosed flow list
+    compose.write_text("\n".join(lines))
+    (finding,) = validate(stack_copy, tools=False).findings
+    assert (
+        finding.rule == "yaml" and finding.key.startswith("line ") and "not YAML" in finding.problem
+    )

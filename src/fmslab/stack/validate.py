@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from fmslab.config import project_root
 from fmslab.stack.compose import load_stack
 from fmslab.stack.findings import Finding, Skipped
@@ -47,7 +49,18 @@ def validate(root: Path | None = None, *, tools: bool = True) -> Report:
             )
         )
         return report
-    stack = load_stack(compose)
+    try:
+        stack = load_stack(compose)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "file"
+        problem = str(getattr(err, "problem", None) or err)
+        report.findings.append(
+            Finding(
+                "yaml", "stack/docker-compose.yml", where, f"not YAML: {problem}", "fix the YAML"
+            )
+        )
+        return report
     report.findings += compose_findings(stack)
     report.findings += version_findings(stack, root)
     report.findings += scrape_findings(stack)
