@@ -10,18 +10,20 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-COPIED = ("stack", "requirements.lock")
+COPIED = ("stack", "requirements.lock", "data/topics.yaml")
 
 
 @pytest.fixture
 def stack_copy(tmp_path: Path) -> Path:
-    """A checkout root in tmp_path holding copies of stack/ and requirements.lock."""
+    """A checkout root in tmp_path holding copies of stack/, requirements.lock, data/topics.yaml."""
     for name in COPIED:
         source = ROOT / name
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
-            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns(".env"))
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns(".env"))
         else:
-            shutil.copy2(source, tmp_path / name)
+            shutil.copy2(source, target)
     return tmp_path
 
 

@@ -266,3 +266,33 @@ def test_a_compose_file_that_is_not_yaml(stack_copy: Path) -> None:
     assert (
         finding.rule == "yaml" and finding.key.startswith("line ") and "not YAML" in finding.problem
     )
+
+
+def test_a_driver_executors_cannot_reach_and_topics_over_the_broker_count(edit_compose) -> None:
+    def change(c: dict) -> None:
+        del c["services"]["jupyter"]["hostname"]
+        env = c["services"]["stream"]["environment"]
+        env["PYSPARK_SUBMIT_ARGS"] = env["PYSPARK_SUBMIT_ARGS"].replace(
+            "host=stream", "host=localhost"
+        )
+
+    root = edit_compose(change)
+    topics = root / "data" / "topics.yaml"
+    topics.write_text(topics.read_text().replace("replication: 2", "replication: 3", 1))
+    findings = rules_of(root)
+    drivers = {f.key: f for f in only(findings, "driver-host")}
+    assert set(drivers) == {
+        "services.jupyter.environment.PYSPARK_SUBMIT_ARGS",
+        "services.stream.environment.PYSPARK_SUBMIT_ARGS",
+    }
+    assert (
+        "advertises localhost" in drivers["services.stream.environment.PYSPARK_SUBMIT_ARGS"].problem
+    )
+    assert (
+        "spark.driver.host=jupyter"
+        in drivers["services.jupyter.environment.PYSPARK_SUBMIT_ARGS"].fix
+    )
+    (topic,) = [f for f in findings if f.file == "data/topics.yaml"]
+    assert topic.key == "topics[fms-raw-data].replication" and topic.fix.startswith(
+        "set replication: 2"
+    )

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import yaml
+
 from fmslab.stack.compose import CORE, Service, Stack
 from fmslab.stack.findings import Finding
 
@@ -362,6 +364,40 @@ def env_example_has_no_values(stack: Stack) -> Iterator[Finding]:
             )
 
 
+def drivers_reachable(stack: Stack) -> Iterator[Finding]:
+    """A Spark driver advertises its own service name, so executors can connect back to it."""
+    for s in stack.services.values():
+        args = s.environment.get("PYSPARK_SUBMIT_ARGS")
+        if args is None:
+            continue
+        host = re.search(r"spark\.driver\.host=(\S+)", args)
+        if host is None or host.group(1) != s.hostname or "hostname" not in s.raw:
+            yield _finding(
+                "driver-host",
+                f"services.{s.name}.environment.PYSPARK_SUBMIT_ARGS",
+                f"the driver in {s.name} advertises "
+                f"{host.group(1) if host else 'its container id'}: executors cannot connect back",
+                f"set `hostname: {s.name}` and `--conf spark.driver.host={s.name}`",
+            )
+
+
+def topics_fit_brokers(stack: Stack) -> Iterator[Finding]:
+    """data/topics.yaml asks for no more replicas than the stack has brokers."""
+    path = stack.folder.parent / "data" / "topics.yaml"
+    if not path.is_file():
+        return
+    brokers = sum("broker" in s.environment["KAFKA_PROCESS_ROLES"] for s in kafka_services(stack))
+    for topic in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("topics", []):
+        if int(topic.get("replication", 1)) > brokers:
+            yield _finding(
+                "replication",
+                f"topics[{topic.get('name')}].replication",
+                f"replication {topic['replication']} with {brokers} brokers: CreateTopics fails",
+                f"set replication: {brokers} (or add brokers)",
+                file="data/topics.yaml",
+            )
+
+
 Rule = Callable[[Stack], Iterator[Finding]]
 RULES: tuple[Rule, ...] = (
     pinned_tags,
@@ -373,7 +409,9 @@ RULES: tuple[Rule, ...] = (
     advertised_listeners,
     kraft_quorum,
     replication_factors,
+    topics_fit_brokers,
     heap_limits,
+    drivers_reachable,
     secrets_from_env,
     env_example_has_no_values,
 )

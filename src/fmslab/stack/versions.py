@@ -14,7 +14,7 @@ from pathlib import Path
 from fmslab.stack.compose import Stack
 from fmslab.stack.findings import Finding
 
-SPARK_SERVICES = ("spark-master", "spark-worker", "jupyter")  # the cluster and its driver
+SPARK_SERVICES = ("spark-master", "spark-worker", "jupyter", "stream")  # cluster and drivers
 LOCK = "requirements.lock"
 DOCKERFILE = "stack/Dockerfile"
 
