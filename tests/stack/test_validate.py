@@ -296,3 +296,10 @@ def test_a_driver_executors_cannot_reach_and_topics_over_the_broker_count(edit_c
     assert topic.key == "topics[fms-raw-data].replication" and topic.fix.startswith(
         "set replication: 2"
     )
+
+
+def test_a_one_shot_job_no_core_service_waits_for(edit_compose) -> None:
+    root = edit_compose(lambda c: c["services"]["jupyter"]["depends_on"].pop("topic-init"))
+    (finding,) = only(rules_of(root), "depends-on")
+    assert finding.key == "services.topic-init" and "10596" in finding.problem
+    assert "condition: service_completed_successfully" in finding.fix

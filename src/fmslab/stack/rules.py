@@ -84,6 +84,26 @@ def dependencies_wait_for_health(stack: Stack) -> Iterator[Finding]:
                 )
 
 
+def one_shots_adopted(stack: Stack) -> Iterator[Finding]:
+    """A core service awaits each one-shot job, or `docker compose up --wait` fails on its exit."""
+    for job in (s for s in stack.services.values() if s.one_shot):
+        adopters = [
+            s.name
+            for s in stack.in_profile(CORE)
+            if not s.one_shot
+            and s.depends_on.get(job.name, {}).get("condition") == "service_completed_successfully"
+        ]
+        if not adopters:
+            yield _finding(
+                "depends-on",
+                f"services.{job.name}",
+                "no core service waits for this one-shot job: `up --wait` reports its exit as a "
+                "failure (docker/compose#10596)",
+                f"add `{job.name}: {{condition: service_completed_successfully}}` to the "
+                "depends_on of a core service (e.g. jupyter)",
+            )
+
+
 def memory_limits(stack: Stack) -> Iterator[Finding]:
     """Every service has a memory limit."""
     for s in stack.services.values():
@@ -403,6 +423,7 @@ RULES: tuple[Rule, ...] = (
     pinned_tags,
     healthchecks,
     dependencies_wait_for_health,
+    one_shots_adopted,
     memory_limits,
     memory_budget,
     host_ports_on_loopback,
