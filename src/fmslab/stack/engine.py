@@ -15,6 +15,7 @@ from fmslab.stack.compose import CORE, Stack, load_stack
 
 PROJECT = "fmslab"  # the compose file's `name:`, the containers' com.docker.compose.project label
 MIB = 1024**2
+WAIT_TIMEOUT = 600  # seconds for every service to become healthy after the build
 # What a student opens in a browser, per service and container port.
 URLS = {
     ("jupyter", 8888): "JupyterLab",
@@ -149,7 +150,9 @@ def up(profiles: list[str], workers: int = 1, stack: Stack | None = None) -> Pla
     stack = stack or load_stack()
     wanted = plan(stack, profiles, workers)
     preflight(stack, wanted)
+    # --wait returns when every service is healthy; the timeout keeps a broken one from hanging it.
     cmd = compose_command(stack, profiles) + ["up", "--detach", "--build", "--wait"]
+    cmd += ["--wait-timeout", str(WAIT_TIMEOUT)]
     cmd += ["--scale", f"spark-worker={workers}"]
     if subprocess.run(cmd).returncode != 0:
         raise StackError(
