@@ -153,3 +153,17 @@ def test_status_urls_come_from_the_engine_s_port_bindings() -> None:
     assert _urls("grafana", ports) == ("Grafana: http://127.0.0.1:3000",)
     worker = {"8081/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8083"}]}
     assert _urls("spark-worker", worker) == ("Spark worker UI: http://127.0.0.1:8083",)
+
+
+def test_up_needs_the_secrets_of_the_profiles_it_starts(tmp_path: Path) -> None:
+    from fmslab.stack.engine import StackError, check_env_file
+
+    with pytest.raises(StackError, match=r"\.env is missing: copy stack/\.env\.example"):
+        check_env_file(tmp_path, [])
+    (tmp_path / ".env").write_text((ROOT / "stack" / ".env.example").read_text())
+    with pytest.raises(StackError, match="sets no JUPYTER_TOKEN"):
+        check_env_file(tmp_path, ["pipeline"])
+    (tmp_path / ".env").write_text("JUPYTER_TOKEN=3f9a\n# GRAFANA_ADMIN_PASSWORD=x\n")
+    check_env_file(tmp_path, ["pipeline", "monitoring"])  # nothing else needed
+    with pytest.raises(StackError, match="sets no GRAFANA_ADMIN_PASSWORD"):
+        check_env_file(tmp_path, ["ui"])

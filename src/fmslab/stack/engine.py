@@ -115,12 +115,28 @@ def plan(stack: Stack, profiles: list[str], workers: int = 1) -> Plan:
     return Plan(profiles, workers, stack.memory_mib(services) + extra)
 
 
-def check_env_file(folder: Path) -> None:
-    """stack/.env holds the secrets Compose interpolates; without it `up` fails late and vaguely."""
-    if not (folder / ".env").is_file():
+# Secrets each profile needs from stack/.env (core always runs).
+REQUIRED_SECRETS = {CORE: ("JUPYTER_TOKEN",), "ui": ("GRAFANA_ADMIN_PASSWORD",)}
+
+
+def check_env_file(folder: Path, profiles: list[str]) -> None:
+    """stack/.env holds the secrets the started profiles need; without them `up` fails late."""
+    path = folder / ".env"
+    if not path.is_file():
         raise StackError(
-            f"{folder / '.env'} is missing: copy stack/.env.example to stack/.env and fill in "
-            "JUPYTER_TOKEN (and GRAFANA_ADMIN_PASSWORD for the ui profile)"
+            f"{path} is missing: copy stack/.env.example to stack/.env and fill in JUPYTER_TOKEN "
+            "(and GRAFANA_ADMIN_PASSWORD for the ui profile)"
+        )
+    values = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not key.lstrip().startswith("#"):
+            values[key.strip()] = value.strip().strip("'\"")
+    needed = [key for p in (CORE, *profiles) for key in REQUIRED_SECRETS.get(p, ())]
+    missing = [key for key in needed if not values.get(key)]
+    if missing:
+        raise StackError(
+            f"{path} sets no {', '.join(missing)}: give each a value (any long random string)"
         )
 
 
@@ -141,7 +157,7 @@ def preflight(stack: Stack, wanted: Plan):
     )
     if problem:
         raise StackError(problem)
-    check_env_file(stack.folder)
+    check_env_file(stack.folder, wanted.profiles)
     return client
 
 
