@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from fmslab.stack.compose import CORE, Stack
+from fmslab.stack.kafka_rules import kafka_services
 
 MIB = 1024**2
 
@@ -107,8 +108,6 @@ def start_order(stack: Stack) -> list[list[str]]:
 
 def listeners_table(stack: Stack) -> pd.DataFrame:
     """Each Kafka node's roles and advertised listeners, next to the ports it publishes."""
-    from fmslab.stack.rules import kafka_services
-
     rows = []
     for s in kafka_services(stack):
         env = s.environment
