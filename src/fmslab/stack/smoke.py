@@ -54,9 +54,9 @@ def smoke(keep: bool = False) -> SmokeResult:
         return SmokeResult(skipped=reason)
     stack = load_stack()
     result = SmokeResult()
-    engine.up(PROFILES, stack=stack)
-    result.steps.append("stack up, every service healthy")
-    try:
+    try:  # down even when up fails half-way: no containers left behind
+        engine.up(PROFILES, stack=stack)
+        result.steps.append("stack up, every service healthy")
         for chapter in CHAPTERS:
             out = f"/tmp/smoke-{chapter.rsplit('/', 1)[-1]}"
             _exec(stack, "papermill", chapter, out, "-p", "mode", "stack", "-k", "python3")
