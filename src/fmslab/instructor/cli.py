@@ -35,6 +35,7 @@ def _require_notebook_tools() -> None:
 
 def register(app: typer.Typer) -> None:
     """Add `fmslab notebooks run` and `fmslab grade` to the `fmslab` command."""
+    _grade_command(app)
     notebooks_app = typer.Typer(help="Run course notebooks in batch (papermill).")
     app.add_typer(notebooks_app, name="notebooks")
 
@@ -84,6 +85,46 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"wrote: {path}")
         if not all(r.ok for r in results):
             raise typer.Exit(1)
+
+
+def _grade_command(app: typer.Typer) -> None:
+    @app.command("grade")
+    def grade_command(
+        submissions: list[Path] = typer.Argument(..., help="Submitted lab notebooks."),
+        out: Path = typer.Option(Path("reports") / "grades", help="Folder for the reports."),
+        lab: str = typer.Option(None, help="The lab every submission should be (01 or a name)."),
+        labs: Path = typer.Option(None, help="Folder of the generated labs (default: labs/)."),
+        cell_timeout: float = typer.Option(60, help="Seconds one cell may run."),
+        timeout: float = typer.Option(600, help="Seconds one submission may run."),
+    ) -> None:
+        """Run each submission in a fresh kernel and score it by the lab's check cells."""
+        _require_notebook_tools()
+        from rich.console import Console
+
+        from fmslab.instructor.grade_report import grades_table, write_grades
+        from fmslab.instructor.grading import grade_submission, load_references
+
+        labs_dir = (labs or project_root() / "labs").resolve()
+        references = load_references(labs_dir)
+        if not references:
+            _fail(f"no generated labs in {labs_dir}: run fmslab labs generate")
+        grades = []
+        for number, path in enumerate(submissions, start=1):
+            typer.echo(f"[{number}/{len(submissions)}] grading {path}", err=True)
+            grades.append(
+                grade_submission(
+                    path,
+                    references,
+                    labs_dir,
+                    out,
+                    lab=lab,
+                    cell_timeout=cell_timeout,
+                    notebook_timeout=timeout,
+                )
+            )
+        Console().print(grades_table(grades))
+        for written in write_grades(grades, out):
+            typer.echo(f"wrote: {written}")
 
 
 def split_arguments(args: list[str]) -> tuple[list[str], dict[str, object]]:

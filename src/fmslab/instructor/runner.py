@@ -201,7 +201,7 @@ def error_line(cell: nbformat.NotebookNode) -> str:
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
             value = str(out.get("evalue", "")).strip().splitlines()
-            return f"{out.get('ename', 'Error')}: {value[0] if value else ''}"[:300]
+            return f"{out.get('ename', 'Error')}" + (f": {value[0]}" if value else "")[:300]
     return ""
 
 
