@@ -103,7 +103,7 @@ class Watch:
                             proc.kill()
 
 
-def stop_leftovers(token: str, state_dir: Path, *, grace: float = 10.0) -> list[Leftover]:
+def stop_leftovers(token: str, state_dir: Path, *, grace: float = 5.0) -> list[Leftover]:
     """Stop by pid what a finished run left running; returns what was found.
 
     Services that die with the kernel get `grace` seconds to go on their own first. Services

@@ -46,6 +46,7 @@ class NotebookResult:
     error: str = ""
     leftovers: list[dict[str, object]] = field(default_factory=list)
     parameters: dict[str, object] = field(default_factory=dict)
+    run_id: str = ""  # the FMSLAB_NOTEBOOK_RUN marker its processes carried
 
     @property
     def ok(self) -> bool:
@@ -129,7 +130,7 @@ def run_notebook(
     token = uuid.uuid4().hex
     state = Path(tempfile.mkdtemp(prefix=f"fmslab-run-{path.stem}-"))
     output.parent.mkdir(parents=True, exist_ok=True)
-    result = NotebookResult(str(path), str(output), parameters=dict(parameters))
+    result = NotebookResult(str(path), str(output), parameters=dict(parameters), run_id=token)
     error: BaseException | None = None
     started = time.monotonic()
     with (
@@ -180,6 +181,8 @@ def describe_outcome(
     result.cell_source = excerpt(cell.source) if cell is not None else ""
     if notebook_timeout is not None:
         result.error = f"notebook timeout: stopped after {notebook_timeout:g} s"
+    elif timed_out:
+        result.error = _first_line(error)
     else:
         result.error = (error_line(cell) if cell is not None else "") or _first_line(error)
 
@@ -215,11 +218,18 @@ def failing_cell(path: Path, output: Path) -> tuple[int | None, nbformat.Noteboo
     except (OSError, ValueError):
         return None, None
     positions = {cell.get("id"): i for i, cell in enumerate(source.cells)}
-    for cell in executed.cells:
-        status = cell.metadata.get("papermill", {}).get("status")
-        if status in ("failed", "running") and cell.get("id") in positions:
-            return positions[cell.get("id")], cell
-    return None, None
+    cells = [c for c in executed.cells if c.get("id") in positions]
+
+    def marker(cell: nbformat.NotebookNode) -> dict:
+        return cell.metadata.get("papermill", {})
+
+    # papermill marks a failed cell; a timed-out one is the last cell that started.
+    candidates = [c for c in cells if marker(c).get("status") == "failed"]
+    candidates += [c for c in cells if error_line(c)]
+    candidates += [c for c in cells if marker(c).get("start_time")][-1:]
+    if not candidates:
+        return None, None
+    return positions[candidates[0].get("id")], candidates[0]
 
 
 def run_batch(
