@@ -1,0 +1,158 @@
+"""`fmslab grade`: lab 03, its solution, and crafted submissions for what students hand in."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from fmslab.instructor.grading import expected_lab, identify_lab, load_references, read_submission
+from fmslab.services import fmslab_command
+from tests.instructors.crafted import cell_with, without_tags
+from tests.notebooks.course_notebooks import ROOT, read
+
+LABS = ROOT / "labs"
+LAB = LABS / "03_data_quality.ipynb"
+SOLUTION = ROOT / "solutions" / "03_data_quality.ipynb"
+
+
+def answered_lab() -> nbformat.NotebookNode:
+    """Lab 03 as a student hands it in with every answer right (tags kept, like Jupyter does)."""
+    lab, solution = read(LAB), read(SOLUTION)
+    answers = {c.id: c.source for c in solution.cells}
+    for cell in lab.cells:
+        if any(t.startswith("exercise:") for t in cell.metadata.get("tags", [])):
+            cell.source = answers[cell.id]
+    return lab
+
+
+def tampered() -> nbformat.NotebookNode:
+    """Check 2 and answer 5 deleted; check 4 edited to pass anything, answer 4 wrong."""
+    nb = answered_lab()
+    cell_with(nb, "check:4").source = "assert True  # trust me"
+    cell_with(nb, "exercise:4").source = "def fill_sentinels(values):\n    return list(values)"
+    gone = {id(cell_with(nb, "check:2")), id(cell_with(nb, "exercise:5"))}
+    nb.cells = [c for c in nb.cells if id(c) not in gone]
+    return nb
+
+
+def reordered_loud_and_looping() -> nbformat.NotebookNode:
+    """Check 1 moved first, exercise 3 (text, answer, check) last; answer 2 prints 3 MB, 1 loops."""
+    nb = answered_lab()
+    cell_with(nb, "exercise:1").source = (
+        "while True:\n    pass\n" + cell_with(nb, "exercise:1").source
+    )
+    cell_with(nb, "exercise:2").source = (
+        'print("x" * 3_000_000)\n' + cell_with(nb, "exercise:2").source
+    )
+    check1 = cell_with(nb, "check:1")
+    start = nb.cells.index(cell_with(nb, "exercise:3")) - 1
+    moved = nb.cells[start : start + 3]
+    rest = [c for c in nb.cells if c is not check1 and all(c is not m for m in moved)]
+    nb.cells = [check1, *rest, *moved]
+    return nb
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    folder = tmp_path_factory.mktemp("submissions")
+    files = {
+        "03_solution.ipynb": read(SOLUTION),
+        "03_untouched.ipynb": read(LAB),
+        "03_tampered.ipynb": tampered(),
+        "03_reordered_loud_looping.ipynb": reordered_loud_and_looping(),
+        "03_from_chapter_01.ipynb": read(LABS / "01_prelab_introduction.ipynb"),
+    }
+    for name, nb in files.items():
+        nbformat.write(nb, folder / name)
+    (folder / "03_broken.ipynb").write_text('{"cells": [', encoding="utf-8")
+    (folder / "03_not_a_notebook.ipynb").write_text('{"cells": 5}', encoding="utf-8")
+    paths = sorted(folder.glob("*.ipynb"))
+    out = folder / "report"
+    args = ["grade", *map(str, paths), "--out", str(out), "--cell-timeout", "10"]
+    result = subprocess.run(
+        fmslab_command(*args), capture_output=True, text=True, timeout=400, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    grades = json.loads((out / "grades.json").read_text())
+    return {Path(g["submission"]).name: g | {"out": out} for g in grades}
+
+
+def scores(grade: dict) -> tuple[str, int, int, list[str]]:
+    return grade["status"], grade["score"], grade["total"], [c["status"] for c in grade["checks"]]
+
+
+@pytest.mark.slow
+def test_the_solution_gets_full_marks_and_the_untouched_lab_zero(graded):
+    assert scores(graded["03_solution.ipynb"]) == ("graded", 5, 5, ["passed"] * 5)
+    assert graded["03_solution.ipynb"]["notes"] == []
+    untouched = graded["03_untouched.ipynb"]
+    assert scores(untouched) == ("graded", 0, 5, ["failed"] * 5)
+    assert untouched["checks"][2]["hint"] == "NotImplementedError"
+
+
+@pytest.mark.slow
+def test_deleted_and_edited_check_cells_are_reported_and_replaced(graded):
+    grade = graded["03_tampered.ipynb"]
+    assert scores(grade) == ("graded", 3, 5, ["passed", "passed", "passed", "failed", "failed"])
+    assert grade["notes"] == [
+        "exercise 2: its check cell (check:2) was deleted; the lab's own was put back",
+        "exercise 4: its check cell (check:4) was edited; graded with the lab's own",
+        "exercise 5: its answer cell is missing; its check runs at the end",
+    ]
+    assert grade["checks"][3]["hint"] == "Hint: carry the last valid value forward."
+    assert grade["checks"][4]["hint"] == "NameError: name 'route' is not defined"
+
+
+@pytest.mark.slow
+def test_reordering_megabytes_of_output_and_an_endless_answer_still_grade(graded):
+    grade = graded["03_reordered_loud_looping.ipynb"]
+    assert scores(grade) == ("graded", 4, 5, ["failed"] + ["passed"] * 4)
+    notes = grade["notes"]
+    assert notes[0] == "cells were reordered; each check runs right after its exercise's cell"
+    assert any("printed 3.0 M characters; its output was truncated" in n for n in notes), notes
+    assert any("ran over 10 s and was interrupted" in n for n in notes), notes
+    assert grade["checks"][0]["hint"] == "NameError: name 'iqr_outliers' is not defined"
+    assert Path(grade["graded_copy"]).stat().st_size < 400_000  # not the 3 MB it printed
+
+
+@pytest.mark.slow
+def test_files_that_cannot_be_graded_get_a_clear_line(graded):
+    broken, other = graded["03_broken.ipynb"], graded["03_from_chapter_01.ipynb"]
+    assert scores(broken) == ("invalid", 0, 5, [])
+    assert broken["notes"] == ["not graded: not valid JSON (line 1, column 12: Expecting value)"]
+    assert scores(graded["03_not_a_notebook.ipynb"])[:3] == ("invalid", 0, 5)
+    assert graded["03_not_a_notebook.ipynb"]["notes"][0].startswith("not graded: not a Jupyter")
+    assert scores(other) == ("wrong lab", 0, 5, [])
+    assert other["notes"] == [
+        "not graded: this is lab 01_prelab_introduction, expected 03_data_quality"
+    ]
+
+
+@pytest.mark.slow
+def test_reports_hold_every_submission(graded):
+    out = next(iter(graded.values()))["out"]
+    rows = (out / "grades.csv").read_text().splitlines()
+    assert len(rows) == 1 + len(graded) and rows[0].startswith("submission,lab,status,score")
+    checks = (out / "checks.csv").read_text().splitlines()
+    assert len(checks) == 1 + 4 * 5  # four graded submissions, five exercises each
+    page = (out / "grades.html").read_text()
+    assert page.count("<tr class=") == len(graded) and "wrong lab" in page
+
+
+def test_a_submission_is_matched_to_its_lab_by_metadata_or_by_cell_ids(tmp_path: Path):
+    references = load_references(LABS)
+    assert identify_lab(read(LAB), references) == "03_data_quality"
+    assert identify_lab(without_tags(read(LAB)), references) == "03_data_quality"
+    assert identify_lab(read(ROOT / "solutions" / "01_prelab_introduction.ipynb"), references) == (
+        "01_prelab_introduction"
+    )
+    assert expected_lab(Path("kim_03_data_quality.ipynb"), references, None) == "03_data_quality"
+    assert expected_lab(Path("homework.ipynb"), references, None) is None
+    assert expected_lab(Path("homework.ipynb"), references, "01") == "01_prelab_introduction"
+    (tmp_path / "x.ipynb").write_bytes(b"\xff\xfe")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        read_submission(tmp_path / "x.ipynb")
