@@ -45,3 +45,7 @@ doctor: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .fmslab reports/*.json reports/*.html
+
+.PHONY: solutions
+solutions: $(STAMP)  ## run every solution notebook in embedded mode (papermill); summary in reports/solutions
+	$(BIN)/fmslab notebooks run --kind solutions --mode embedded --keep-going --out reports/solutions
