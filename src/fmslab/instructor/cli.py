@@ -108,6 +108,8 @@ def _grade_command(app: typer.Typer) -> None:
         references = load_references(labs_dir)
         if not references:
             _fail(f"no generated labs in {labs_dir}: run fmslab labs generate")
+        if lab is not None and not any(n == lab or n.startswith(f"{lab}_") for n in references):
+            _fail(f"--lab {lab}: no such lab (there are: {', '.join(references)})")
         grades = []
         for number, path in enumerate(submissions, start=1):
             typer.echo(f"[{number}/{len(submissions)}] grading {path}", err=True)

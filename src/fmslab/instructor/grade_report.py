@@ -34,7 +34,7 @@ def grades_table(grades: Sequence[Grade]) -> Table:
     for g in grades:
         colour = {"full": "green", "partial": "yellow"}.get(_row_class(g), "red")
         table.add_row(
-            Path(g.submission).name,
+            g.submission,
             g.lab,
             g.status,
             f"[{colour}]{g.score}/{g.total}[/]",
@@ -74,7 +74,7 @@ def write_grades(grades: Sequence[Grade], out: Path) -> list[Path]:
             "class": _row_class(g),
             "status_column": 3,
             "cells": [
-                Path(g.submission).name,
+                g.submission,
                 g.lab,
                 g.status,
                 ("num", f"{g.score}/{g.total}"),

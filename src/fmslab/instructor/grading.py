@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
+from fmslab.config import project_root
 from fmslab.instructor.processes import MARKER, environment, stop_leftovers
 from fmslab.labs import CHECK_TAG, EXERCISE_TAG
 
@@ -205,6 +207,15 @@ def _answered_exercise(cell: nbformat.NotebookNode, ref: Reference) -> str | Non
     )
 
 
+def _cell_name(graded: nbformat.NotebookNode, index: int, ref: Reference) -> str:
+    """A graded cell as a student knows it: an exercise's answer or check, else its position."""
+    cell = graded.cells[index]
+    if tag := cell.metadata.get("fmslab_check"):
+        return f"the check of exercise {_exercise_number(tag)}"
+    number = _answered_exercise(cell, ref)
+    return f"the answer cell of exercise {number}" if number else f"cell {index} of the graded copy"
+
+
 def _check_cell(tag: str, own: nbformat.NotebookNode) -> nbformat.NotebookNode:
     cell = nbformat.v4.new_code_cell(own.source, id=own.get("id") or None)
     cell.metadata["tags"] = [tag]
@@ -248,11 +259,19 @@ class _GradingClient(NotebookClient):
 
 
 def execute(
-    graded: nbformat.NotebookNode, *, cwd: Path, cell_timeout: float, notebook_timeout: float
+    graded: nbformat.NotebookNode,
+    *,
+    cell_timeout: float,
+    notebook_timeout: float,
+    name_of: Callable[[int], str] = lambda index: f"cell {index}",
 ) -> tuple[_GradingClient, list[str]]:
-    """Run the assembled notebook in a fresh kernel; returns the client and notes on the run."""
-    notes: list[str] = []
+    """Run the assembled notebook in a fresh kernel; returns the client and notes on the run.
+
+    The kernel works in a scratch folder (a submission's files never land in the checkout) and
+    finds the course's data through FMSLAB_HOME; what it leaves running is stopped by pid.
+    """
     deadline = time.monotonic() + notebook_timeout
+    state = Path(tempfile.mkdtemp(prefix="fmslab-grade-"))
     client = _GradingClient(
         graded,
         kernel_name="python3",
@@ -264,34 +283,39 @@ def execute(
             "traceback": [],
         },
         timeout_func=lambda cell: max(1, int(min(cell_timeout, deadline - time.monotonic()))),
-        resources={"metadata": {"path": str(cwd)}},
+        resources={"metadata": {"path": str(state)}},
     )
     token = uuid.uuid4().hex
-    state = Path(tempfile.mkdtemp(prefix="fmslab-grade-"))
-    with environment({MARKER: token, "TMPDIR": str(state)}), client.setup_kernel():
-        for index, cell in enumerate(graded.cells):
-            if time.monotonic() > deadline:
-                notes.append(
-                    f"notebook timeout ({notebook_timeout:g} s): cells from {index} on not run"
-                )
-                break
-            try:
-                client.execute_cell(cell, index)
-            except DeadKernelError:
-                notes.append(f"the kernel died in cell {index}; the cells after it did not run")
-                break
-    for left in stop_leftovers(token, state):
-        notes.append(f"left running: {left.name} (pid {left.pid}); stopped")
+    env = {MARKER: token, "TMPDIR": str(state), "FMSLAB_HOME": str(project_root())}
+    with environment(env), client.setup_kernel():
+        notes = _run_cells(client, graded, deadline, notebook_timeout)
+    notes += [
+        f"left running: {left.name} (pid {left.pid}); stopped"
+        for left in stop_leftovers(token, state)
+    ]
     shutil.rmtree(state, ignore_errors=True)
     for index, used in client.output_chars.items():
         if used > OUTPUT_LIMIT:
             notes.append(
-                f"cell {index} printed {used / 1e6:.1f} M characters; its output was truncated"
+                f"{name_of(index)} printed {used / 1e6:.1f} M characters; its output was truncated"
             )
     for index, reply in client.replies.items():
         if reply.get("ename") == "CellTimeoutError":
-            notes.append(f"cell {index} ran over {cell_timeout:g} s and was interrupted")
+            notes.append(f"{name_of(index)} ran over {cell_timeout:g} s and was interrupted")
     return client, notes
+
+
+def _run_cells(
+    client: _GradingClient, graded: nbformat.NotebookNode, deadline: float, limit: float
+) -> list[str]:
+    for index, cell in enumerate(graded.cells):
+        if time.monotonic() > deadline:
+            return [f"notebook timeout ({limit:g} s): cells from {index} on not run"]
+        try:
+            client.execute_cell(cell, index)
+        except DeadKernelError:
+            return [f"the kernel died in cell {index}; the cells after it did not run"]
+    return []
 
 
 def score(
@@ -343,6 +367,16 @@ def grade_submission(
         return grade
 
 
+def _free_name(folder: Path, stem: str) -> Path:
+    """folder/stem.ipynb, or stem-2, stem-3, ... when taken (students hand in the same names)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    candidate, number = folder / f"{stem}.ipynb", 1
+    while candidate.exists():
+        number += 1
+        candidate = folder / f"{stem}-{number}.ipynb"
+    return candidate
+
+
 def _grade(
     path: Path,
     references: dict[str, Reference],
@@ -378,13 +412,15 @@ def _grade(
     grade.lab, grade.total = found, ref.total
     graded, grade.notes = assemble(notebook, ref)
     client, notes = execute(
-        graded, cwd=labs_dir, cell_timeout=cell_timeout, notebook_timeout=notebook_timeout
+        graded,
+        cell_timeout=cell_timeout,
+        notebook_timeout=notebook_timeout,
+        name_of=lambda index: _cell_name(graded, index, ref),
     )
     grade.notes += notes
     grade.checks = score(graded, client, ref)
     grade.score = sum(check.status == "passed" for check in grade.checks)
-    copy = out / "graded" / f"{path.stem}.ipynb"
-    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy = _free_name(out / "graded", f"{path.parent.name}_{path.stem}")
     nbformat.write(graded, copy)
     grade.graded_copy = str(copy)
     grade.seconds = round(time.monotonic() - started, 1)

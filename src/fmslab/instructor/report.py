@@ -51,6 +51,11 @@ def html_page(title: str, intro: str, columns: Sequence[str], rows: Sequence[dic
     )
 
 
+def notebook_label(path: str) -> str:
+    """A notebook as folder/name (solutions and labs share names)."""
+    return f"{Path(path).parent.name}/{Path(path).name}"
+
+
 def _failure_text(result: NotebookResult) -> str:
     parts = []
     if result.failed_cell is not None:
@@ -71,7 +76,7 @@ def summary_table(results: Sequence[NotebookResult], title: str = "Notebook run"
     for r in results:
         style = colour.get(r.status, "red")
         table.add_row(
-            Path(r.notebook).name,
+            notebook_label(r.notebook),
             f"[{style}]{r.status}[/]",
             f"{r.seconds:.1f}",
             f"{r.peak_memory_mb:.0f}",
@@ -100,7 +105,7 @@ def write_summary(results: Sequence[NotebookResult], out: Path, *, command: str 
         {
             "class": r.status.replace(" ", "-"),
             "cells": [
-                Path(r.notebook).name,
+                notebook_label(r.notebook),
                 r.status,
                 ("num", f"{r.seconds:.1f}"),
                 ("num", f"{r.peak_memory_mb:.0f}"),
