@@ -9,7 +9,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from fmslab.instructor.grading import expected_lab, identify_lab, load_references, read_submission
+from fmslab.instructor.grading import (
+    assemble,
+    expected_lab,
+    identify_lab,
+    load_references,
+    read_submission,
+)
 from fmslab.services import fmslab_command
 from tests.instructors.crafted import cell_with, without_tags
 from tests.notebooks.course_notebooks import ROOT, read
@@ -158,3 +164,19 @@ def test_a_submission_is_matched_to_its_lab_by_metadata_or_by_cell_ids(tmp_path:
     (tmp_path / "x.ipynb").write_bytes(b"\xff\xfe")
     with pytest.raises(ValueError, match="not valid JSON"):
         read_submission(tmp_path / "x.ipynb")
+
+
+def test_assembly_finds_a_retagged_check_by_its_source_and_reports_setup_edits():
+    ref = load_references(LABS)["03_data_quality"]
+    nb = answered_lab()
+    setup = nb.cells[2]
+    setup.source += "\nprint('my own setup')"
+    check = cell_with(nb, "check:3")
+    check.metadata["tags"], check["id"] = [], "pasted-again"
+    graded, notes = assemble(nb, ref)
+    assert notes == ["cell 2 of the lab (not an answer cell) was edited; it ran as edited"]
+    checks = [c.metadata["fmslab_check"] for c in graded.cells if "fmslab_check" in c.metadata]
+    assert checks == ["check:1", "check:2", "check:3", "check:4", "check:5"]
+    assert len(graded.cells) == len(nb.cells)
+    after = graded.cells[graded.cells.index(cell_with(graded, "exercise:3")) + 1]
+    assert after.metadata["fmslab_check"] == "check:3"

@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         mode: str = typer.Option(None, help="embedded | stack (passed as the `mode` parameter)."),
         out: Path = typer.Option(DEFAULT_OUT, help="Folder for executed copies and the summary."),
         timeout: float = typer.Option(300, help="Seconds one cell may run."),
-        notebook_timeout: float = typer.Option(None, help="Seconds one notebook may run."),
+        notebook_timeout: float = typer.Option(1800, help="Seconds one notebook may run."),
         keep_going: bool = typer.Option(False, help="Run the rest after a failure."),
     ) -> None:
         """Execute notebooks one after another with papermill and write summary.json/.html.

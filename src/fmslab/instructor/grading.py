@@ -153,11 +153,18 @@ def _same_source(a: str, b: str) -> bool:
     return norm(a) == norm(b)
 
 
-def _find(cells: list, tag: str, cell_id: str, prefix: str) -> nbformat.NotebookNode | None:
-    by_tag = [c for c in cells if _grading_tag(c, prefix) == tag]
+def _find(cells: list, tag: str, own: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
+    """A student's copy of a lab's check cell: by tag, else by cell id, else by its exact source."""
+    by_tag = [c for c in cells if _grading_tag(c, CHECK_TAG) == tag]
     if by_tag:
         return by_tag[0]
-    return next((c for c in cells if cell_id and c.get("id") == cell_id), None)
+    cell_id = own.get("id")
+    by_id = [c for c in cells if cell_id and c.get("id") == cell_id]
+    if by_id:
+        return by_id[0]
+    return next(
+        (c for c in cells if c.cell_type == "code" and _same_source(c.source, own.source)), None
+    )
 
 
 def assemble(
@@ -166,19 +173,33 @@ def assemble(
     """The notebook to run: the student's cells, with the lab's checks after their exercises."""
     notes: list[str] = []
     cells = [nbformat.from_dict(c) for c in submission.cells]
-    check_ids = {cell.get("id") for _, _, cell in ref.checks}
+    matched = set()
     for tag, number, own in ref.checks:
-        found = _find(cells, tag, own.get("id", ""), CHECK_TAG)
+        found = _find(cells, tag, own)
         if found is None:
             notes.append(
                 f"exercise {number}: its check cell ({tag}) was deleted; the lab's own was put back"
             )
-        elif not _same_source(found.source, own.source):
+            continue
+        matched.add(id(found))
+        if not _same_source(found.source, own.source):
             notes.append(
                 f"exercise {number}: its check cell ({tag}) was edited; graded with the lab's own"
             )
-    kept = [c for c in cells if not _grading_tag(c, CHECK_TAG) and c.get("id") not in check_ids]
+    kept = [c for c in cells if id(c) not in matched and not _grading_tag(c, CHECK_TAG)]
+    _note_edits_outside_answers(kept, ref, notes)
     _note_reordering(kept, ref, notes)
+    placed = _place_checks(kept, ref, notes)
+    for cell in placed:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    graded = nbformat.from_dict(submission)
+    graded.cells = placed
+    return graded, notes
+
+
+def _place_checks(kept: list, ref: Reference, notes: list[str]) -> list[nbformat.NotebookNode]:
+    """The cells with each exercise's checks right after its answer cell (or at the end)."""
     placed: list[nbformat.NotebookNode] = []
     pending = list(ref.checks)
     for cell in kept:
@@ -189,13 +210,21 @@ def assemble(
             pending = [item for item in pending if item[1] != number]
     for number in sorted({n for _, n, _ in pending}, key=int):
         notes.append(f"exercise {number}: its answer cell is missing; its check runs at the end")
-    placed += [_check_cell(tag, own) for tag, _, own in pending]
-    for cell in placed:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    graded = nbformat.from_dict(submission)
-    graded.cells = placed
-    return graded, notes
+    return placed + [_check_cell(tag, own) for tag, _, own in pending]
+
+
+def _note_edits_outside_answers(cells: list, ref: Reference, notes: list[str]) -> None:
+    """Report lab code cells (setup, parameters, ...) the student changed; their version runs."""
+    answers = set(ref.exercises.values())
+    students = {c.get("id"): c for c in cells if c.get("id")}
+    for index, own in enumerate(ref.notebook.cells):
+        cell = students.get(own.get("id"))
+        if own.cell_type != "code" or own.get("id") in answers or _grading_tag(own, CHECK_TAG):
+            continue
+        if cell is not None and not _same_source(cell.source, own.source):
+            notes.append(
+                f"cell {index} of the lab (not an answer cell) was edited; it ran as edited"
+            )
 
 
 def _answered_exercise(cell: nbformat.NotebookNode, ref: Reference) -> str | None:
