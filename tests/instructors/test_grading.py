@@ -23,6 +23,8 @@ from tests.notebooks.course_notebooks import ROOT, read
 LABS = ROOT / "labs"
 LAB = LABS / "03_data_quality.ipynb"
 SOLUTION = ROOT / "solutions" / "03_data_quality.ipynb"
+# Lab 03's exercises (5 today); the expected scores follow it if exercises are added.
+N = sum(t.startswith("exercise:") for c in read(LAB).cells for t in c.metadata.get("tags", []))
 
 
 def answered_lab() -> nbformat.NotebookNode:
@@ -93,48 +95,50 @@ def scores(grade: dict) -> tuple[str, int, int, list[str]]:
 
 @pytest.mark.slow
 def test_the_solution_gets_full_marks_and_the_untouched_lab_zero(graded):
-    assert scores(graded["03_solution.ipynb"]) == ("graded", 5, 5, ["passed"] * 5)
+    assert scores(graded["03_solution.ipynb"]) == ("graded", N, N, ["passed"] * N)
     assert graded["03_solution.ipynb"]["notes"] == []
     untouched = graded["03_untouched.ipynb"]
-    assert scores(untouched) == ("graded", 0, 5, ["failed"] * 5)
-    assert untouched["checks"][2]["hint"] == "NotImplementedError"
+    assert scores(untouched) == ("graded", 0, N, ["failed"] * N)
+    assert untouched["checks"][2]["hint"].startswith("NotImplementedError")
 
 
 @pytest.mark.slow
 def test_deleted_and_edited_check_cells_are_reported_and_replaced(graded):
     grade = graded["03_tampered.ipynb"]
-    assert scores(grade) == ("graded", 3, 5, ["passed", "passed", "passed", "failed", "failed"])
+    expected = ["passed"] * 3 + ["failed"] * 2 + ["passed"] * (N - 5)
+    assert scores(grade) == ("graded", N - 2, N, expected)
     assert grade["notes"] == [
         "exercise 2: its check cell (check:2) was deleted; the lab's own was put back",
         "exercise 4: its check cell (check:4) was edited; graded with the lab's own",
         "exercise 5: its answer cell is missing; its check runs at the end",
     ]
-    assert grade["checks"][3]["hint"] == "Hint: carry the last valid value forward."
-    assert grade["checks"][4]["hint"] == "NameError: name 'route' is not defined"
+    hint = grade["checks"][3]["hint"]  # the lab's own check's message, not the student's
+    assert hint.startswith("Hint: ") and hint in cell_with(read(LAB), "check:4").source
+    assert grade["checks"][4]["hint"].startswith("NameError: name ")
 
 
 @pytest.mark.slow
 def test_reordering_megabytes_of_output_and_an_endless_answer_still_grade(graded):
     grade = graded["03_reordered_loud_looping.ipynb"]
-    assert scores(grade) == ("graded", 4, 5, ["failed"] + ["passed"] * 4)
+    assert scores(grade) == ("graded", N - 1, N, ["failed"] + ["passed"] * (N - 1))
     notes = grade["notes"]
     assert notes[0] == "cells were reordered; each check runs right after its exercise's cell"
     assert notes[1:] == [
         "the answer cell of exercise 2 printed 3.0 M characters; its output was truncated",
         "the answer cell of exercise 1 ran over 10 s and was interrupted",
     ]
-    assert grade["checks"][0]["hint"] == "NameError: name 'iqr_outliers' is not defined"
+    assert grade["checks"][0]["hint"].startswith("NameError: name ")
     assert Path(grade["graded_copy"]).stat().st_size < 400_000  # not the 3 MB it printed
 
 
 @pytest.mark.slow
 def test_files_that_cannot_be_graded_get_a_clear_line(graded):
     broken, other = graded["03_broken.ipynb"], graded["03_from_chapter_01.ipynb"]
-    assert scores(broken) == ("invalid", 0, 5, [])
+    assert scores(broken) == ("invalid", 0, N, [])
     assert broken["notes"] == ["not graded: not valid JSON (line 1, column 12: Expecting value)"]
-    assert scores(graded["03_not_a_notebook.ipynb"])[:3] == ("invalid", 0, 5)
+    assert scores(graded["03_not_a_notebook.ipynb"])[:3] == ("invalid", 0, N)
     assert graded["03_not_a_notebook.ipynb"]["notes"][0].startswith("not graded: not a Jupyter")
-    assert scores(other) == ("wrong lab", 0, 5, [])
+    assert scores(other) == ("wrong lab", 0, N, [])
     assert other["notes"] == [
         "not graded: this is lab 01_prelab_introduction, expected 03_data_quality"
     ]
@@ -146,7 +150,7 @@ def test_reports_hold_every_submission(graded):
     rows = (out / "grades.csv").read_text().splitlines()
     assert len(rows) == 1 + len(graded) and rows[0].startswith("submission,lab,status,score")
     checks = (out / "checks.csv").read_text().splitlines()
-    assert len(checks) == 1 + 4 * 5  # four graded submissions, five exercises each
+    assert len(checks) == 1 + 4 * N  # four graded submissions, N exercises each
     page = (out / "grades.html").read_text()
     assert page.count("<tr class=") == len(graded) and "wrong lab" in page
 

@@ -55,7 +55,7 @@ def test_a_batch_reports_each_notebook_and_leaves_nothing_running(tmp_path: Path
     executed = json.loads(Path(solution["output"]).read_text())
     assert any("seed = 7" in "".join(c["source"]) for c in executed["cells"])
     # The lab's first exercise defines a function that raises; its check cell (index 5) calls it.
-    assert (lab["failed_cell"], lab["error"]) == (5, "NotImplementedError")
+    assert lab["failed_cell"] == 5 and lab["error"].startswith("NotImplementedError")
     assert "iqr_bounds" in lab["cell_source"]
     assert [p["name"] for p in leaked["leftovers"]] == ["sleeper"]
     assert not psutil.pid_exists(leaked["leftovers"][0]["pid"])
