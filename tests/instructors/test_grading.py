@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 
 from fmslab.instructor.grading import (
     assemble,
+    execute,
     expected_lab,
     identify_lab,
     load_references,
@@ -184,3 +187,29 @@ def test_assembly_finds_a_retagged_check_by_its_source_and_reports_setup_edits()
     assert len(graded.cells) == len(nb.cells)
     after = graded.cells[graded.cells.index(cell_with(graded, "exercise:3")) + 1]
     assert after.metadata["fmslab_check"] == "check:3"
+
+
+@pytest.mark.slow
+def test_a_notebook_timeout_ends_the_run_and_a_left_service_is_stopped():
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(source)
+            for source in (
+                "import sys, tempfile\nfrom pathlib import Path\n"
+                "from fmslab.services import start_service",
+                'svc = start_service("sleeper", [sys.executable, "-c", "import time; '
+                'time.sleep(300)"], state_dir=Path(tempfile.mkdtemp()))',
+                "import time\ntime.sleep(60)",
+                "after = 1",
+            )
+        ]
+    )
+    started = time.monotonic()
+    client, notes = execute(nb, cell_timeout=30, notebook_timeout=6)
+    assert time.monotonic() - started < 30  # the notebook's budget, not the cell's
+    assert notes[0] == "notebook timeout (6 s): cells from 3 on not run"
+    assert notes[1].startswith("left running: sleeper (pid ") and notes[1].endswith("); stopped")
+    pid = int(notes[1].split("(pid ")[1].split(")")[0])
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert notes[2] == "cell 2 was interrupted at the notebook timeout"
+    assert 3 not in client.replies  # never ran

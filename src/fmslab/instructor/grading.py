@@ -266,6 +266,7 @@ class _GradingClient(NotebookClient):
         super().__init__(nb, **kwargs)
         self.replies: dict[int, dict] = {}
         self.output_chars: dict[int, int] = {}
+        self.seconds: dict[int, float] = {}
         self.on_cell_executed = self._record
 
     def _record(self, cell: Any, cell_index: int, execute_reply: dict | None) -> None:
@@ -329,8 +330,12 @@ def execute(
                 f"{name_of(index)} printed {used / 1e6:.1f} M characters; its output was truncated"
             )
     for index, reply in client.replies.items():
-        if reply.get("ename") == "CellTimeoutError":
+        if reply.get("ename") != "CellTimeoutError":
+            continue
+        if client.seconds.get(index, 0) >= cell_timeout:
             notes.append(f"{name_of(index)} ran over {cell_timeout:g} s and was interrupted")
+        else:
+            notes.append(f"{name_of(index)} was interrupted at the notebook timeout")
     return client, notes
 
 
@@ -340,8 +345,10 @@ def _run_cells(
     for index, cell in enumerate(graded.cells):
         if time.monotonic() > deadline:
             return [f"notebook timeout ({limit:g} s): cells from {index} on not run"]
+        started = time.monotonic()
         try:
             client.execute_cell(cell, index)
+            client.seconds[index] = time.monotonic() - started
         except DeadKernelError:
             return [f"the kernel died in cell {index}; the cells after it did not run"]
     return []
