@@ -10,6 +10,7 @@ Each cell has a timeout, the notebook one too, and a cell's output is truncated 
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import tempfile
@@ -300,7 +301,7 @@ def execute(
     The kernel works in a scratch folder (a submission's files never land in the checkout) and
     finds the course's data through FMSLAB_HOME; what it leaves running is stopped by pid.
     """
-    deadline = time.monotonic() + notebook_timeout
+    deadline = [time.monotonic() + notebook_timeout]  # set again once the kernel is up
     state = Path(tempfile.mkdtemp(prefix="fmslab-grade-"))
     client = _GradingClient(
         graded,
@@ -312,13 +313,17 @@ def execute(
             "evalue": f"the cell ran longer than {cell_timeout:g} s and was interrupted",
             "traceback": [],
         },
-        timeout_func=lambda cell: max(1, int(min(cell_timeout, deadline - time.monotonic()))),
+        timeout_func=lambda cell: max(
+            1, math.ceil(min(cell_timeout, deadline[0] - time.monotonic()))
+        ),
+        shell_timeout_interval=1,  # nbclient checks its timeout in these steps (default 5 s)
         resources={"metadata": {"path": str(state)}},
     )
     token = uuid.uuid4().hex
     env = {MARKER: token, "TMPDIR": str(state), "FMSLAB_HOME": str(project_root())}
     with environment(env), client.setup_kernel():
-        notes = _run_cells(client, graded, deadline, notebook_timeout)
+        deadline[0] = time.monotonic() + notebook_timeout  # the budget is for the cells
+        notes = _run_cells(client, graded, deadline[0], notebook_timeout)
     notes += [
         f"left running: {left.name} (pid {left.pid}); stopped"
         for left in stop_leftovers(token, state)
