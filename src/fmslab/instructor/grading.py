@@ -119,15 +119,20 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
         raise ValueError(f"not a Jupyter notebook ({type(exc).__name__}: {exc})"[:300]) from exc
     if not isinstance(notebook.get("cells"), list):
         raise ValueError("not a Jupyter notebook (no list of cells)")
+    try:
+        nbformat.validate(notebook)
+    except nbformat.ValidationError as exc:
+        raise ValueError(f"not a valid notebook ({str(exc).splitlines()[0]})"[:300]) from exc
     return notebook
 
 
 def identify_lab(notebook: nbformat.NotebookNode, references: dict[str, Reference]) -> str | None:
     """Which lab a submission is: its metadata, else the lab most of its cell ids come from."""
-    claimed = notebook.metadata.get("fmslab", {}).get("lab")
+    own = notebook.metadata.get("fmslab")
+    claimed = own.get("lab") if isinstance(own, dict) else None
     if claimed in references:
         return claimed
-    ids = {cell.get("id") for cell in notebook.cells}
+    ids = {cell.get("id") for cell in notebook.cells} - {None, ""}
     counts = {
         name: sum(cell.get("id") in ids for cell in ref.notebook.cells)
         for name, ref in references.items()
@@ -432,6 +437,9 @@ def _grade(
     wanted = expected_lab(path, references, lab)
     if wanted in references:
         grade.lab, grade.total = wanted, references[wanted].total
+    elif wanted is not None:  # a file name like 05_x.ipynb when chapter 05 has no lab
+        grade.notes.append(f"the file name says chapter {wanted}, which has no lab; ignored")
+        wanted = None
     try:
         notebook = read_submission(path)
     except ValueError as exc:
@@ -451,7 +459,8 @@ def _grade(
         return grade
     ref = references[found]
     grade.lab, grade.total = found, ref.total
-    graded, grade.notes = assemble(notebook, ref)
+    graded, notes = assemble(notebook, ref)
+    grade.notes += notes
     client, notes = execute(
         graded,
         cell_timeout=cell_timeout,
