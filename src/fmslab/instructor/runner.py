@@ -165,12 +165,10 @@ def describe_outcome(
     notebook_timeout: float | None,
 ) -> None:
     """Fill in the status and, for a failure, the failing cell, its excerpt and the error line."""
+    left = ", ".join(f"{p['name']} (pid {p['pid']})" for p in result.leftovers)
     if error is None:
         result.status = "leftovers" if result.leftovers else "passed"
-        if result.leftovers:
-            result.error = "left running: " + ", ".join(
-                f"{p['name']} (pid {p['pid']})" for p in result.leftovers
-            )
+        result.error = f"left running: {left}" if left else ""
         return
     from nbclient.exceptions import CellTimeoutError
 
@@ -185,6 +183,8 @@ def describe_outcome(
         result.error = _first_line(error)
     else:
         result.error = (error_line(cell) if cell is not None else "") or _first_line(error)
+    if left:
+        result.error += f"; left running: {left}"
 
 
 def _first_line(error: BaseException) -> str:
