@@ -48,3 +48,7 @@ lock: $(STAMP)  ## re-pin every dependency (pyproject main + dev) into requireme
 
 clean:
 	rm -rf $(VENV) .fmslab reports/*.json reports/*.html
+
+.PHONY: solutions
+solutions: $(STAMP)  ## run every solution notebook in embedded mode (papermill); summary in reports/solutions
+	$(BIN)/fmslab notebooks run --kind solutions --mode embedded --keep-going --out reports/solutions

@@ -27,6 +27,7 @@ _COMMAND_MODULES = (
     "fmslab.streaming.cli",
     "fmslab.jobs.cli",
     "fmslab.stack.cli",
+    "fmslab.instructor.cli",
 )
 
 for _name in _COMMAND_MODULES:

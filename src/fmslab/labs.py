@@ -78,6 +78,59 @@ def lab_notebook(solution: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.source = strip_solution(cell.source, markdown=True)
         cell.metadata.pop("execution", None)  # papermill/jupyter timing stamps
     lab.metadata.pop("papermill", None)
+    tag_exercises_and_checks(lab, solution)
+    return lab
+
+
+EXERCISE_TAG = "exercise:"
+CHECK_TAG = "check:"
+
+
+def _is_check(source: str) -> bool:
+    """Whether a code cell checks an answer: it holds an `assert` statement."""
+    import ast
+
+    try:
+        return any(isinstance(node, ast.Assert) for node in ast.walk(ast.parse(source)))
+    except SyntaxError:  # IPython magics and the like: fall back to the text
+        return re.search(r"^\s*assert\b", source, re.MULTILINE) is not None
+
+
+def _own_tag(cell: nbformat.NotebookNode) -> str | None:
+    return next(
+        (t for t in cell.metadata.get("tags", []) if t.startswith((EXERCISE_TAG, CHECK_TAG))), None
+    )
+
+
+def _add_tag(cell: nbformat.NotebookNode, tag: str) -> None:
+    cell.metadata["tags"] = [*cell.metadata.get("tags", []), tag]
+
+
+def tag_exercises_and_checks(lab: nbformat.NotebookNode, solution: nbformat.NotebookNode) -> None:
+    """Give each exercise cell `exercise:<n>` and each of its check cells `check:<n>`.
+
+    An exercise is a cell of the solution with a solution region, numbered 1, 2, ... in order; its
+    checks are the code cells after it (up to the next exercise or markdown cell) that `assert`
+    something; a second check of the same exercise is `check:<n>.2`. Grading finds cells by these
+    tags, not by position. A cell that already carries such a tag in the solution keeps it.
+    """
+    exercise, checks = 0, 0
+    for lab_cell, cell in zip(lab.cells, solution.cells, strict=True):
+        if _own_tag(cell):
+            continue
+        if has_solution(cell.source):
+            exercise, checks = exercise + 1, 0
+            _add_tag(lab_cell, f"{EXERCISE_TAG}{exercise}")
+        elif cell.cell_type == "markdown":
+            checks = -1  # checks sit right after their exercise, before any new text
+        elif exercise and checks >= 0 and _is_check(cell.source):
+            checks += 1
+            _add_tag(lab_cell, f"{CHECK_TAG}{exercise}" + (f".{checks}" if checks > 1 else ""))
+
+
+def stamp_lab_name(lab: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """Record which lab a notebook is (`metadata.fmslab.lab`): grading spots another chapter."""
+    lab.metadata["fmslab"] = {**lab.metadata.get("fmslab", {}), "lab": name}
     return lab
 
 
@@ -106,7 +159,7 @@ def generate(solutions_dir: Path, labs_dir: Path, *, check: bool = False) -> lis
         except (ValueError, KeyError, OSError) as exc:
             raise LabError(f"{source}: not a readable notebook ({exc})") from exc
         try:
-            text = render(lab_notebook(solution))
+            text = render(stamp_lab_name(lab_notebook(solution), source.stem))
         except SolutionMarkerError as exc:
             raise SolutionMarkerError(f"{source}: {exc}") from exc
         target = labs_dir / source.name

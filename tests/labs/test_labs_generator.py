@@ -78,7 +78,7 @@ def test_lab_clears_outputs_and_counts_but_keeps_tags_and_ids():
     lab = lab_notebook(solution_notebook())
     params, answer, top, note = lab.cells
     assert params.metadata["tags"] == ["parameters"]
-    assert answer.metadata["tags"] == ["exercise"]
+    assert answer.metadata["tags"] == ["exercise", "exercise:1"]  # kept, plus the grading tag
     assert answer.outputs == [] and answer.execution_count is None
     assert "raise NotImplementedError()" in answer.source and "present" not in answer.source
     assert top.source.endswith("raise NotImplementedError()")
