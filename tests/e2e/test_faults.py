@@ -22,8 +22,8 @@ import pytest
 
 from fmslab.collector.archive import iter_archive
 from fmslab.jobs import orchestration
-from fmslab.lake.local import LocalLake
 from fmslab.jobs.reconcile import reconcile
+from fmslab.lake.local import LocalLake
 from fmslab.services import pid_alive, read_service, stop_service, wait_until
 from tests.jobs.conftest import settings_of
 from tests.jobs.test_run import assert_exactly_once
