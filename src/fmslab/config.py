@@ -1,21 +1,47 @@
 """One settings object for every part of the course: mode, endpoints, paths, seeds.
 
-Values come from `FMSLAB_*` environment variables (or a git-ignored `.env`), so the mode changes
-endpoints, never logic.
+`load_settings()` reads `FMSLAB_<FIELD>` environment variables and the git-ignored `.env` of the
+project root (the environment wins), through pydantic-settings, so the mode changes endpoints,
+never logic. `Settings(...)` alone is exactly what its arguments say (plus the defaults): tests
+and notebooks build one without the machine's environment leaking in.
+
+A new setting is one annotated field below; its variable is `FMSLAB_` + the field name in
+capitals (`stream_metrics_port` -> `FMSLAB_STREAM_METRICS_PORT`). An empty variable means "the
+default", so `FMSLAB_HDFS_USER=` in the environment undoes a user set in `.env`.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 Mode = Literal["embedded", "stack"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_HDFS_URL = "http://namenode:9870"  # the stack's namenode, WebHDFS port
 DEFAULT_HDFS_ROOT = "/fms"
+ENV_PREFIX = "FMSLAB_"
+# Path settings left unset default to these folders under `root`.
+_DEFAULT_DIRS = {
+    "state_dir": ".fmslab",
+    "lake_dir": "lake",
+    "reports_dir": "reports",
+    "log_dir": ".fmslab/log",
+}
+
+
+class SettingsError(ValueError):
+    """A setting from the environment or `.env` has a value that is not allowed."""
 
 
 def project_root() -> Path:
@@ -34,25 +60,10 @@ def data_dir() -> Path:
     return project_root() / "data"
 
 
-def _load_dotenv(path: Path) -> dict[str, str]:
-    if not path.is_file():
-        return {}
-    pairs = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            key, value = line.split("=", 1)
-            pairs[key.strip()] = value.strip().strip("'\"")
-    return pairs
-
-
-def _env(name: str, default: str, extra: dict[str, str]) -> str:
-    return os.environ.get(name, extra.get(name, default))
-
-
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseSettings):
     """Endpoints, paths and seeds for one run of the course."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
 
     mode: Mode = "embedded"
     host: str = "127.0.0.1"
@@ -60,7 +71,7 @@ class Settings:
     broker_port: int = 9092
     metrics_port: int = 9873
     seed: int = 42
-    root: Path = field(default_factory=project_root)
+    root: Path = Field(default_factory=project_root)
     state_dir: Path | None = None
     lake_dir: Path | None = None
     reports_dir: Path | None = None
@@ -69,17 +80,32 @@ class Settings:
     hdfs_root: str = DEFAULT_HDFS_ROOT  # the lake's root folder on HDFS
     hdfs_user: str | None = None  # HDFS user name (None: the local login name)
 
-    def __post_init__(self) -> None:
-        # Paths default to folders under the root; the class is frozen, hence object.__setattr__.
-        defaults = {
-            "state_dir": ".fmslab",
-            "lake_dir": "lake",
-            "reports_dir": "reports",
-            "log_dir": ".fmslab/log",
-        }
-        for name, sub in defaults.items():
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Only the arguments: `load_settings` is where the environment and `.env` come in.
+        return (init_settings,)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_default(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value != ""}
+        return data
+
+    @model_validator(mode="after")
+    def _paths_under_root(self) -> Settings:
+        # The model is frozen once built; filling in derived defaults is part of building it.
+        for name, sub in _DEFAULT_DIRS.items():
             if getattr(self, name) is None:
                 object.__setattr__(self, name, self.root / sub)
+        return self
 
     @property
     def api_url(self) -> str:
@@ -95,37 +121,26 @@ class Settings:
         return f"{self.host}:{self.broker_port}"
 
     def with_(self, **changes: object) -> Settings:
-        """A copy with some values changed."""
-        return replace(self, **changes)
+        """A copy with some values changed (validated like the original)."""
+        return type(self)(**{**dict(self), **changes})
+
+
+def environment_values(env_file: Path | None = None) -> dict[str, Any]:
+    """The settings given by `FMSLAB_*` variables and the `.env` file (environment wins)."""
+    env_file = env_file if env_file is not None else project_root() / ".env"
+    from_file = DotEnvSettingsSource(Settings, env_file=env_file)()
+    values = {**from_file, **EnvSettingsSource(Settings)()}
+    # `.env` may hold other variables (secrets for other tools): only the settings are taken.
+    return {name: value for name, value in values.items() if name in Settings.model_fields}
 
 
 def load_settings() -> Settings:
     """Settings from the environment and `.env` (environment wins)."""
-    extra = _load_dotenv(project_root() / ".env")
-    mode = _env("FMSLAB_MODE", "embedded", extra)
-    if mode not in ("embedded", "stack"):
-        raise ValueError(f"FMSLAB_MODE must be 'embedded' or 'stack', not {mode!r}")
-    root = Path(_env("FMSLAB_HOME", str(project_root()), extra))
-    paths = {
-        name: Path(extra_value)
-        for name, key in (
-            ("state_dir", "FMSLAB_STATE_DIR"),
-            ("lake_dir", "FMSLAB_LAKE_DIR"),
-            ("reports_dir", "FMSLAB_REPORTS_DIR"),
-            ("log_dir", "FMSLAB_LOG_DIR"),
+    try:
+        return Settings(**environment_values())
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{ENV_PREFIX}{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: {e['msg']}"
+            for e in exc.errors()
         )
-        if (extra_value := _env(key, "", extra))
-    }
-    return Settings(
-        mode=mode,  # type: ignore[arg-type]
-        host=_env("FMSLAB_HOST", "127.0.0.1", extra),
-        api_port=int(_env("FMSLAB_API_PORT", "9872", extra)),
-        broker_port=int(_env("FMSLAB_BROKER_PORT", "9092", extra)),
-        metrics_port=int(_env("FMSLAB_METRICS_PORT", "9873", extra)),
-        seed=int(_env("FMSLAB_SEED", "42", extra)),
-        root=root,
-        hdfs_url=_env("FMSLAB_HDFS_URL", DEFAULT_HDFS_URL, extra),
-        hdfs_root=_env("FMSLAB_HDFS_ROOT", DEFAULT_HDFS_ROOT, extra),
-        hdfs_user=_env("FMSLAB_HDFS_USER", "", extra) or None,
-        **paths,
-    )
+        raise SettingsError(f"{problems} (set it in the environment or .env)") from None

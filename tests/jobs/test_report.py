@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fmslab.jobs.progress import latency_summary, weighted_quality
+from fmslab.jobs.progress import weighted_quality
 from fmslab.jobs.report import summary_rows, write_reports
 
 FIGURES = {
@@ -46,12 +46,6 @@ def test_quality_is_weighted_by_each_batch_records() -> None:
     assert score == 0.9  # (30 * 1.0 + 10 * 0.6) / 40
     assert dims["completeness"] == 0.9 and dims["timeliness"] == 0.4
     assert weighted_quality(pd.DataFrame()) == (None, {})
-
-
-def test_latency_summary_uses_nearest_rank_percentiles() -> None:
-    summary = latency_summary([float(v) for v in range(1, 101)])
-    assert (summary["count"], summary["p50"], summary["p95"], summary["max"]) == (100, 50, 95, 100)
-    assert latency_summary([])["p50"] is None
 
 
 def test_reports_hold_the_figures_and_decodable_charts(tmp_path: Path) -> None:

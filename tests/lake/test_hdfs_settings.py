@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fmslab.config import Settings, load_settings
+from fmslab.config import Settings, data_dir, load_settings
 from fmslab.lake.records import read_zone, write_records
 from fmslab.lake.storage import open_lake
 from fmslab.lake.webhdfs import HdfsLake
@@ -18,6 +18,7 @@ HDFS_VARS = ("FMSLAB_HDFS_URL", "FMSLAB_HDFS_ROOT", "FMSLAB_HDFS_USER")
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project root of its own (for `.env`), with no HDFS variable in the environment."""
+    (tmp_path / "data").symlink_to(data_dir())  # the course's data files (lake zones) stay found
     monkeypatch.setenv("FMSLAB_HOME", str(tmp_path))
     for name in HDFS_VARS:
         monkeypatch.delenv(name, raising=False)

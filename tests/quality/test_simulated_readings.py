@@ -5,11 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fmslab.quality import check_readings
-
-feed = pytest.importorskip(
-    "fmslab.simulator.feed", reason="fmslab.simulator.feed (simulate_readings) is not available"
-)
-profiles = pytest.importorskip("fmslab.simulator.profiles")
+from fmslab.simulator import feed, profiles
 
 SENSORS = ("sensor1", "sensor2", "sensor3")
 MOTORS = ("motor1", "motor2", "motor3")

@@ -24,14 +24,15 @@ def _print_human(result: dict[str, Any]) -> None:
     sync, burst, conc = result["sync"], result["async"], result["concurrent"]
     met = result["meets_targets"]
     machine = result["machine"]
+    latency = sync["latency_ms"]
     typer.echo(f"client: {result['client']}   broker: {result['bootstrap']}")
     typer.echo(
         f"machine: {machine['cpus']} CPUs, load {machine['load_average_1m_before']}, "
         f"this process got {machine['cpu_share_before']:.0%} of a core when busy"
     )
     typer.echo(
-        f"sync   {sync['messages']} sends: mean {sync['mean_ms']} ms, p95 {sync['p95_ms']} ms, "
-        f"max {sync['max_ms']} ms (target p95 <= {result['targets']['sync_p95_ms']} ms: "
+        f"sync   {sync['messages']} sends: mean {latency['mean']} ms, p95 {latency['p95']} ms, "
+        f"max {latency['max']} ms (target p95 <= {result['targets']['sync_p95_ms']} ms: "
         f"{'met' if met['sync_p95_ms'] else 'NOT met'})"
     )
     typer.echo(
@@ -152,7 +153,7 @@ def _latency(scenario: dict[str, Any]) -> str:
     x = scenario["latency_s"]
     return (
         f"p50 {x['p50']} / p95 {x['p95']} / p99 {x['p99']} / max {x['max']} s "
-        f"({x['samples']} samples)"
+        f"({x['count']} samples)"
     )
 
 

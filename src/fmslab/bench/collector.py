@@ -21,6 +21,7 @@ from fmslab.broker.embedded import embedded_broker
 from fmslab.broker.offsets import OffsetsError, end_offsets
 from fmslab.collector import Collector, CollectorConfig
 from fmslab.collector.archive import iter_archive
+from fmslab.measure import summarize
 from fmslab.services import free_port, http_ok, running
 from fmslab.simulator.process import simulator_command
 
@@ -60,10 +61,6 @@ def _broker(bootstrap: str | None, state: Path) -> Iterator[str]:
         yield started
 
 
-def _ms(value: float | None) -> float | None:
-    return None if value is None else round(value * 1000, 1)
-
-
 def run_collector_bench(
     devices: int = 1000,
     interval: float = 1.0,
@@ -76,9 +73,10 @@ def run_collector_bench(
     """Run the collector against `devices` simulated devices; returns rates, latency and loss.
 
     Keys: devices, interval_s, duration_s, target_per_s, polls, collected, produced,
-    readings_per_s, poll_to_ack_ms {p50, p95, max}, on_topic, archived, spool_depth, quarantined,
-    errors, lost (archived readings neither on the topic nor in the spool), cpu_ms_per_reading
-    {collector, simulator} and the machine's load average (the figures depend on what else runs).
+    readings_per_s, poll_to_ack_ms (a `measure.summarize`), on_topic, archived, spool_depth,
+    quarantined, errors, lost (archived readings neither on the topic nor in the spool),
+    cpu_ms_per_reading {collector, simulator} and the machine's load average (the figures depend on
+    what else runs).
     """
     with contextlib.ExitStack() as stack:
         root = work_dir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fms-")))
@@ -107,7 +105,6 @@ def run_collector_bench(
         collector.close()
         on_topic = _topic_total(broker, config.topic) - before
         archived = sum(1 for _ in iter_archive(config.archive_dir))
-    latency = stats.latency_summary()
     return {
         "devices": devices,
         "interval_s": interval,
@@ -117,7 +114,7 @@ def run_collector_bench(
         "collected": stats.collected,
         "produced": stats.produced,
         "readings_per_s": round(stats.produced / stats.duration, 1) if stats.duration else 0.0,
-        "poll_to_ack_ms": {name: _ms(value) for name, value in latency.items()},
+        "poll_to_ack_ms": summarize(stats.latencies, scale=1000, digits=1),
         "on_topic": on_topic,
         "archived": archived,
         "spool_depth": stats.spool_depth,

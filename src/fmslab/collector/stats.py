@@ -7,7 +7,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from fmslab.measure import percentile
+from fmslab.measure import summarize
 
 
 @dataclass
@@ -31,14 +31,10 @@ class CollectorStats:
     latencies: deque[float] = field(default_factory=lambda: deque(maxlen=500_000), repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def latency_summary(self) -> dict[str, float | None]:
-        """Poll-to-ack latency p50/p95/max in seconds (live deliveries only)."""
-        values = list(self.latencies)
-        return {
-            "p50": percentile(values, 50),
-            "p95": percentile(values, 95),
-            "max": max(values) if values else None,
-        }
+    def latency_summary(self) -> dict[str, float | int | None]:
+        """Poll-to-ack latency in seconds (live deliveries only), `fmslab.measure.summarize`'s
+        shape, not rounded."""
+        return summarize(list(self.latencies), digits=None)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready summary."""

@@ -40,7 +40,9 @@ def summary_table(stats: CollectorStats) -> Table:
     ]
     rows += [(f"errors: {kind}", n) for kind, n in sorted(stats.errors.items())]
     latency = stats.latency_summary()
-    rows += [(f"poll-to-ack {name}", _ms(value)) for name, value in latency.items()]
+    rows += [
+        (f"poll-to-ack {name}", _ms(value)) for name, value in latency.items() if name != "count"
+    ]
     for what, value in rows:
         table.add_row(what, str(value))
     return table

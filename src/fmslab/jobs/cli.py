@@ -108,7 +108,7 @@ def reconcile(
 ) -> None:
     """Backfill the lake with archived readings it lacks (after an embedded broker loss)."""
     from fmslab.jobs.orchestration import archive_dir as default_archive
-    from fmslab.lake.reconcile import reconcile as run_reconcile
+    from fmslab.jobs.reconcile import reconcile as run_reconcile
     from fmslab.lake.storage import open_lake
 
     settings = _settings(lake_dir)

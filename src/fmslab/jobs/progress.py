@@ -12,12 +12,11 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
 
-from fmslab.measure import percentile
+from fmslab.measure import summarize
 
 READING_ZONES = ("processed", "alerts", "quarantine")
 DIMENSIONS = ("completeness", "accuracy", "consistency", "timeliness")
@@ -165,19 +164,5 @@ class PipelineWatch:
             score=score,
             dimensions=dimensions,
             batches=len(frame),
-            latency=latency_summary(values),
+            latency=summarize(values),
         )
-
-
-def latency_summary(values: list[float]) -> dict[str, Any]:
-    """p50 / p95 / max in seconds (rounded) and the count."""
-    return {
-        "count": len(values),
-        "p50": _round(percentile(values, 50)),
-        "p95": _round(percentile(values, 95)),
-        "max": _round(max(values) if values else None),
-    }
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)

@@ -104,7 +104,7 @@ def _watch(watch: PipelineWatch, options: RunOptions, console: Console) -> Snaps
 def _drain(settings: Settings, watch: PipelineWatch, timeout: float) -> bool:
     """Wait until the lake holds every reading of this run (or the stream job is gone)."""
     from fmslab.collector.archive import iter_archive
-    from fmslab.lake.reconcile import count_missing
+    from fmslab.jobs.reconcile import count_missing
     from fmslab.lake.storage import open_lake
 
     lake = open_lake(settings)
@@ -221,7 +221,7 @@ def _start(
 
 def run_main_job(settings: Settings, options: RunOptions, console: Console) -> RunOutcome:
     """Bring the pipeline up, watch it for `duration`, stop it, reconcile, write the reports."""
-    from fmslab.lake.reconcile import reconcile
+    from fmslab.jobs.reconcile import reconcile
     from fmslab.lake.storage import open_lake
 
     started = time.monotonic()

@@ -6,7 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
-from fmslab.lake.storage import Entry, Lake, LakeError, Usage, clean_path
+from fmslab.lake.interface import Entry, Lake, LakeError, Usage, clean_path
 
 
 class LocalLake(Lake):

@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 import requests
 from hdfs import HdfsError, InsecureClient
 
-from fmslab.lake.storage import Entry, Lake, LakeError, Usage, clean_path
+from fmslab.lake.interface import Entry, Lake, LakeError, Usage, clean_path
 
 
 class HdfsLake(Lake):

@@ -43,9 +43,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from fmslab.quality.report import Dimension, FieldStats, QualityReport
     from fmslab.quality.result import QualityResult
+    from fmslab.quality.routed import RoutedRecord
     from fmslab.quality.rules import QualityRules, load_rules
     from fmslab.quality.stats import iqr_bounds, zscores
-    from fmslab.quality.validator import QualityValidator, RoutedRecord
+    from fmslab.quality.validator import QualityValidator
 
 # Imported on first use, so `fmslab --help` does not pay for pandas and pydantic.
 _LAZY = {
@@ -58,7 +59,7 @@ _LAZY = {
     "iqr_bounds": "stats",
     "zscores": "stats",
     "QualityValidator": "validator",
-    "RoutedRecord": "validator",
+    "RoutedRecord": "routed",
 }
 
 __all__ = [

@@ -14,9 +14,10 @@ the IQR test is bit for bit the engine's. The z-score here is approximate (numpy
 that is an outlier by either test or lies within a generous error margin of the z threshold is
 checked again by the engine itself (`clean_field` against the exact window), which also writes
 its reason. Readings that are not plain, duplicates, the first readings of a device (window not
-full yet) and rules this path does not cover (an outlier action other than FLAG) all go through
-the per-record engine. The device's state after a run equals the state the engine would have
-left; tests compare both paths record by record and state by state.
+full yet) and rules this path does not cover (`unsupported_rules`: an outlier action other than
+FLAG, a field type or rule setting it has no code for) all go through the per-record engine.
+The device's state after a run equals the state the engine would have left; tests compare both
+paths record by record and state by state.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from pydantic import BaseModel
 
 from fmslab.quality.convert import round_half_up
 from fmslab.quality.fields import FieldCheck, clean_field, judged
-from fmslab.quality.rules import FieldRule, QualityRules
+from fmslab.quality.rules import FieldRule, OutlierRule, QualityRules
 from fmslab.quality.state import DeviceState, FieldHistory
 from fmslab.quality.stats import OutlierCheck, check_outlier
 from fmslab.quality.validator import QualityValidator, time_verdict
@@ -129,13 +131,16 @@ class PlainRouter:
         self.collected_field = rules.timeliness.collected_at_field
         # Other metadata fields are parsed and may be reported: the engine's job.
         self.allowed = frozenset(rules.fields) | set(rules.id_fields) | {self.collected_field}
-        self.supported = _supported(rules)
+        # Rules this path has no code for: then every reading goes through the record engine.
+        self.unsupported = unsupported_rules(rules)
 
     # --- stateless: which readings are plain -------------------------------------------------
 
     def classify(self, objects: list[dict[str, Any] | None], device_id: int) -> PlainBatch:
         """Which of one device's parsed readings (None: not an object) are plain."""
         count = len(objects)
+        if self.unsupported:
+            return _nothing_plain(count)
         shaped = [o if o is not None and self._shaped(o) else None for o in objects]
         plain = np.fromiter((o is not None for o in shaped), dtype=bool, count=count)
         time_field = self.rules.time_field
@@ -176,7 +181,7 @@ class PlainRouter:
     def ready(self, device: DeviceState) -> bool:
         """True when the device's outlier windows are full (the run's windows are then fixed
         size) and the rules are ones this path covers."""
-        if not self.supported:
+        if self.unsupported:
             return False
         names = (*self.numeric, *self.booleans, self.rules.time_field)
         if any(name not in device.fields for name in names):
@@ -417,6 +422,46 @@ def _quantile(ordered: np.ndarray, q: float) -> np.ndarray:
     return ordered[:, low] + (position - low) * (ordered[:, high] - ordered[:, low])
 
 
-def _supported(rules: QualityRules) -> bool:
-    """This path covers FLAG outliers only (the record and its value stay as they are)."""
-    return all(r.outlier is None or r.outlier.action == "FLAG" for r in rules.fields.values())
+# The rule settings this module implements. A setting added to the rule models later (a new kind
+# of rule the record engine applies) is unknown here until this module learns it: any rule that
+# gives it a value other than its default sends the readings to the record engine.
+_KNOWN_SETTINGS = {
+    QualityRules: {"version", "fields", "metadata_fields", "id_fields", "outliers"}
+    | {"timeliness", "routing", "kpis"},
+    FieldRule: {"type", "key", "integral", "decimals", "range", "missing_values", "null_action"}
+    | {"type_action", "range_action", "default", "outlier"},
+    OutlierRule: {"zscore", "action"},
+}
+
+
+def unsupported_rules(rules: QualityRules) -> list[str]:
+    """The rules this path cannot apply exactly (empty: it covers them all).
+
+    Covered: numeric and boolean fields, the reading time as the only timestamp field, FLAG
+    outliers (the record and its value stay as they are), and the settings in `_KNOWN_SETTINGS`."""
+    found = _unknown_settings(rules, "rules")
+    for name, rule in rules.fields.items():
+        found += _unknown_settings(rule, name)
+        if rule.type == "timestamp" and name != rules.time_field:
+            found.append(f"{name}: a timestamp field other than {rules.time_field}")
+        elif rule.type not in ("int", "float", "bool", "timestamp"):
+            found.append(f"{name}: type {rule.type}")
+        if rule.outlier is not None:
+            found += _unknown_settings(rule.outlier, f"{name}.outlier")
+            if rule.outlier.action != "FLAG":
+                found.append(f"{name}: outlier action {rule.outlier.action}")
+    return found
+
+
+def _unknown_settings(model: BaseModel, where: str) -> list[str]:
+    known = _KNOWN_SETTINGS[type(model)]
+    defaults = type(model).model_fields
+    return [
+        f"{where}: setting {name}"
+        for name in defaults
+        if name not in known and getattr(model, name) != defaults[name].get_default()
+    ]
+
+
+def _nothing_plain(count: int) -> PlainBatch:
+    return PlainBatch(np.zeros(count, dtype=bool), [None] * count, [None] * count, {}, {})

@@ -28,8 +28,8 @@ from typing import Any
 import pandas as pd
 from rich.table import Table
 
+from fmslab.quality.routed import RoutedRecord
 from fmslab.quality.rules import DIMENSIONS, ZONES, QualityRules
-from fmslab.quality.validator import RoutedRecord
 
 _COUNTERS = (
     "present",

@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 
 from fmslab.quality.report import QualityReport
+from fmslab.quality.routed import RoutedRecord
 from fmslab.quality.rules import DIMENSIONS, QualityRules, load_rules
-from fmslab.quality.validator import RoutedRecord
 
 _DTYPES = {"int": "Int64", "float": "float64", "bool": "boolean"}
 

@@ -18,37 +18,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fmslab.quality.convert import format_time, is_naive_time, parse_time, show
 from fmslab.quality.fields import FieldCheck, clean_field
+from fmslab.quality.report import build_report
+from fmslab.quality.result import QualityResult
+from fmslab.quality.routed import RoutedRecord
 from fmslab.quality.rules import QualityRules, TimelinessRules, load_rules
 from fmslab.quality.state import DeviceState
-
-if TYPE_CHECKING:
-    from fmslab.quality.result import QualityResult
 
 _RAW_LIMIT = 1000  # characters of the original input kept for quarantine review
 _ID_LIMIT = 200  # characters of an id kept
 _JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
-
-
-@dataclass(slots=True)
-class RoutedRecord:
-    """One input record, where it went, why, and its cleaned values."""
-
-    index: int
-    zone: str
-    reasons: list[str]
-    record: dict[str, Any]
-    raw: str | None = None  # the original input (kept for quarantined records)
-    checks: dict[str, FieldCheck] = field(default_factory=dict, repr=False)
-    malformed: bool = False
-    duplicate: bool = False
-    out_of_order: bool = False
-    timely: bool | None = None  # None: no time check applied to this record
 
 
 def parse_item(item: Any) -> tuple[dict[str, Any] | None, str | None, str | None]:
@@ -110,9 +93,6 @@ class QualityValidator:
 
         `now` is the processing time for the delay and skew checks; without it they are skipped
         (results then depend on the records alone)."""
-        from fmslab.quality.report import build_report
-        from fmslab.quality.result import QualityResult
-
         moment = _as_time(now)
         routed = [self.route(i, item, moment) for i, item in enumerate(records)]
         return QualityResult(routed, build_report(routed, self.rules), self.rules)
