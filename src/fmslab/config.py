@@ -68,6 +68,7 @@ class Settings:
     hdfs_url: str = DEFAULT_HDFS_URL  # WebHDFS of the stack's lake
     hdfs_root: str = DEFAULT_HDFS_ROOT  # the lake's root folder on HDFS
     hdfs_user: str | None = None  # HDFS user name (None: the local login name)
+    spark_master: str | None = None  # a standalone master (spark://HOST:PORT); None: by mode
 
     def __post_init__(self) -> None:
         # Paths default to folders under the root; the class is frozen, hence object.__setattr__.
@@ -127,5 +128,6 @@ def load_settings() -> Settings:
         hdfs_url=_env("FMSLAB_HDFS_URL", DEFAULT_HDFS_URL, extra),
         hdfs_root=_env("FMSLAB_HDFS_ROOT", DEFAULT_HDFS_ROOT, extra),
         hdfs_user=_env("FMSLAB_HDFS_USER", "", extra) or None,
+        spark_master=_env("FMSLAB_SPARK_MASTER", "", extra) or None,
         **paths,
     )
