@@ -17,8 +17,6 @@ The lake must then hold every produced reading exactly once (by reading_id), wit
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sys
 import time
 from collections import Counter
@@ -40,7 +38,13 @@ from fmslab.cluster.executors import (
     task_process,
     worker_of,
 )
-from fmslab.cluster.standalone import Cluster, alive_workers, master_json, start_worker
+from fmslab.cluster.standalone import (
+    Cluster,
+    alive_workers,
+    kill_worker,
+    master_json,
+    start_worker,
+)
 from fmslab.config import Settings
 from fmslab.lake.records import read_zone
 from fmslab.lake.storage import open_lake
@@ -120,11 +124,11 @@ def _kill_a_busy_worker(cluster: Cluster, driver_ui: str, app_id: str, checkpoin
             return False
         found.update(executor=executor, worker=worker, offsets=_offsets(checkpoint))
         found["commits"] = _commits(checkpoint)
-        os.killpg(worker.pid, signal.SIGKILL)
+        kill_worker(worker)  # SIGKILL to its process group: worker, executor, Python workers
         return True
 
     assert wait_until(busy_worker, RUN_TIMEOUT, 0.05), "no batch ran tasks after the first commit"
-    assert wait_until(lambda: not pid_alive(found["worker"].pid), 10.0)
+    assert not pid_alive(found["worker"].pid)
     return found
 
 

@@ -30,7 +30,7 @@ EXECUTOR_COLUMNS = (
 
 
 def _get(url: str) -> Any:
-    response = httpx.get(url, timeout=5.0)
+    response = httpx.get(url, timeout=30.0)  # a busy driver's UI answers its first calls slowly
     response.raise_for_status()
     return response.json()
 

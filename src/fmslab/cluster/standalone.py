@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -247,6 +248,17 @@ def find_cluster(state_dir: Path) -> Cluster | None:
     if master is None or not master.alive():
         return None
     return Cluster(master, tuple(_workers_of(state_dir)))
+
+
+def kill_worker(worker: Service, timeout: float = 10.0) -> None:
+    """SIGKILL a worker's process group (the worker, its executors, their Python workers).
+
+    What a lost machine looks like to Spark: no shutdown, the connections just drop.
+    """
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(worker.pid, signal.SIGKILL)
+    if not wait_until(lambda: not worker.alive(), timeout):
+        raise ClusterError(f"{worker.name} (pid {worker.pid}) still runs after SIGKILL")
 
 
 def stop_cluster(state_dir: Path) -> list[str]:

@@ -10,11 +10,16 @@ WORKER_COLUMNS = ("worker", "state", "cores", "cores used", "memory MB", "memory
 APP_COLUMNS = ("app", "name", "cores", "memory per executor MB", "state", "user")
 
 
-def workers_frame(status: dict[str, Any]) -> pd.DataFrame:
-    """One row per worker the master knows (alive or dead), by worker id."""
+def workers_frame(status: dict[str, Any], names: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per worker the master knows (alive or dead), by worker id.
+
+    `names` maps a worker's web UI address to a name to show instead of its id (which holds a
+    timestamp and a port), e.g. `{w.url: w.name for w in cluster.workers}`.
+    """
+    names = names or {}
     rows = [
         {
-            "worker": w["id"],
+            "worker": names.get(w["webuiaddress"], w["id"]),
             "state": w["state"],
             "cores": w["cores"],
             "cores used": w["coresused"],
