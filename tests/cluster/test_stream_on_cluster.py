@@ -3,10 +3,11 @@
 One scenario for the module (a cluster and a driver cost about a minute to start here):
 
 1. Seeded readings are produced to the embedded broker (Tansu) and the course's pipeline
-   (`start_pipeline`, availableNow, 100 records per micro-batch) drains them on 2 workers. After
-   the first commit, while a micro-batch runs tasks on an executor, that executor's worker is
-   SIGKILLed with its process group (the worker, its executor JVM and their Python workers: a lost
-   machine). Spark reruns the lost tasks on the other worker's executor and the query finishes.
+   (`start_pipeline`, availableNow, 100 records per micro-batch: 6 batches) drains them on 2
+   workers. After the first commit, while a micro-batch runs tasks on an executor, that
+   executor's worker is SIGKILLed with its process group (the worker, its executor JVM and their
+   Python workers: a lost machine). Spark reruns the lost tasks on the other worker's executor
+   and the query finishes.
 2. The worker comes back (a new executor JVM registers), more readings arrive, the last commit is
    deleted (so one batch is replayed) and the query starts again from the same checkpoint: its
    state store and offsets are read by executors in JVMs that never wrote them.
@@ -59,8 +60,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 RAW_TOPIC = "fms-raw-data"
 READING_ZONES = ("processed", "alerts", "quarantine")
-FIRST_SLOTS, SECOND_SLOTS = 200, 60  # readings per device in each part (5 devices)
-BATCH = 100  # maxOffsetsPerTrigger: about ten micro-batches in the first run
+FIRST_SLOTS, SECOND_SLOTS = 120, 40  # readings per device in each part (5 devices)
+BATCH = 100  # maxOffsetsPerTrigger: six micro-batches in the first run
 RUN_TIMEOUT = 420.0
 
 
