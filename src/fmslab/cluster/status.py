@@ -11,7 +11,7 @@ APP_COLUMNS = ("app", "name", "cores", "memory per executor MB", "state", "user"
 
 
 def workers_frame(status: dict[str, Any], names: dict[str, str] | None = None) -> pd.DataFrame:
-    """One row per worker the master knows (alive or dead), by worker id.
+    """One row per worker the master knows (alive or dead), sorted by worker id (or name).
 
     `names` maps a worker's web UI address to a name to show instead of its id (which holds a
     timestamp and a port), e.g. `{w.url: w.name for w in cluster.workers}`.
@@ -29,7 +29,8 @@ def workers_frame(status: dict[str, Any], names: dict[str, str] | None = None) -
         }
         for w in status.get("workers", [])
     ]
-    return pd.DataFrame(rows, columns=list(WORKER_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(WORKER_COLUMNS))
+    return frame.sort_values("worker", ignore_index=True)  # the master lists them as they came
 
 
 def apps_frame(status: dict[str, Any]) -> pd.DataFrame:
