@@ -301,4 +301,4 @@ def default_state_dir() -> Path:
     """The settings' state dir (`FMSLAB_STATE_DIR`, default `.fmslab`)."""
     from fmslab.config import load_settings
 
-    return Path(load_settings().state_dir or os.path.join(os.getcwd(), ".fmslab"))
+    return Path(load_settings().state_dir)  # type: ignore[arg-type]  # set by Settings
