@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fmslab.cluster.standalone import Cluster
+from fmslab.cluster.standalone import Cluster, master_json
+from fmslab.cluster.status import workers_frame
 from fmslab.config import Settings, load_settings
 from fmslab.streaming.session import spark_conf
 
@@ -26,6 +27,10 @@ def test_status_reads_the_masters_json(cluster: Cluster, cluster_state: Path) ->
     state = json.loads(done.stdout)
     assert state["url"] == cluster.master_url
     assert state["aliveworkers"] == 2 and state["cores"] == 2 and state["memory"] == 2048
+    names = {w.url: w.name for w in cluster.workers}
+    workers = workers_frame(master_json(cluster.ui_url), names)
+    assert list(workers["worker"]) == ["spark-worker-1", "spark-worker-2"]
+    assert set(workers["state"]) == {"ALIVE"} and list(workers["cores"]) == [1, 1]
     table = _fmslab("status", "--state-dir", str(cluster_state))
     assert table.returncode == 0, table.stderr
     assert "alive workers" in table.stdout and table.stdout.count("ALIVE") == 3  # master + 2
