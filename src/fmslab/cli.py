@@ -28,6 +28,7 @@ _COMMAND_MODULES = (
     "fmslab.jobs.cli",
     "fmslab.stack.cli",
     "fmslab.instructor.cli",
+    "fmslab.cluster.cli",
 )
 
 for _name in _COMMAND_MODULES:

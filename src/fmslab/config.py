@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     hdfs_url: str = DEFAULT_HDFS_URL  # WebHDFS of the stack's lake
     hdfs_root: str = DEFAULT_HDFS_ROOT  # the lake's root folder on HDFS
     hdfs_user: str | None = None  # HDFS user name (None: the local login name)
+    spark_master: str | None = None  # a standalone master (spark://HOST:PORT); None: by mode
 
     @classmethod
     def settings_customise_sources(

@@ -1,5 +1,8 @@
 """The course's SparkSession: `local[*]` on a laptop (embedded), the standalone master on the stack.
 
+`FMSLAB_SPARK_MASTER=spark://127.0.0.1:PORT` (settings.spark_master) connects an embedded driver
+to a local standalone cluster instead (`fmslab cluster up`, `fmslab.cluster`).
+
 Spark 4 needs a full JDK 17 or 21 (docs/architecture.md §7), so the JDK is checked before the JVM is
 started and a missing or unfit one gets an error that names the fix, instead of Spark's
 "Java gateway process exited before sending its port number".
@@ -39,6 +42,10 @@ EMBEDDED_SHUFFLE_PARTITIONS = min(8, max(2, os.cpu_count() or 2))
 # so only C1 compiles (a 100 msg/s stream: JVM CPU -30 %, micro-batches ~35 % shorter).
 EMBEDDED_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1"
 EMBEDDED_DRIVER_MEMORY = "1g"
+# Executors on a standalone cluster (`fmslab cluster up`): one core and a small heap each, so two
+# fit beside the driver on a 2-core laptop (the quality rules run in their Python workers).
+CLUSTER_EXECUTOR_MEMORY = "512m"
+CLUSTER_EXECUTOR_CORES = 1
 MIN_JAVA = 17
 JDK_FIX = (
     "Spark 4 needs a JDK 17 or 21: conda install openjdk=17, or apt-get install openjdk-17-jdk; "
@@ -182,7 +189,7 @@ def spark_conf(
     ui_port: int | None = None,
 ) -> dict[str, str]:
     """The Spark configuration the course uses in `settings.mode` (master included)."""
-    state = Path(settings.state_dir) / "spark"
+    state = Path(settings.state_dir).resolve() / "spark"
     java_options = f"-Dlog4j2.configurationFile={log4j2_file(settings.state_dir).as_uri()}"
     conf = {
         "spark.app.name": app_name,
@@ -198,7 +205,7 @@ def spark_conf(
     if shuffle_partitions:
         conf["spark.sql.shuffle.partitions"] = str(shuffle_partitions)
     if settings.mode == "stack":
-        conf["spark.master"] = STACK_MASTER
+        conf["spark.master"] = settings.spark_master or STACK_MASTER
         return conf
     conf.update(
         {
@@ -211,12 +218,34 @@ def spark_conf(
             ),
             "spark.sql.shuffle.partitions": str(shuffle_partitions or EMBEDDED_SHUFFLE_PARTITIONS),
             "spark.default.parallelism": str(os.cpu_count() or 2),
+            # Absolute paths: executors of a local cluster run in other working directories.
             "spark.local.dir": str(state / "local"),
             "spark.sql.warehouse.dir": str(state / "warehouse"),
             "spark.sql.streaming.checkpointLocation": str(state / "checkpoints"),
         }
     )
+    if settings.spark_master:
+        conf.update(cluster_conf(settings.spark_master, java_options))
     return conf
+
+
+def cluster_conf(master: str, java_options: str) -> dict[str, str]:
+    """What a driver on this machine adds for a standalone master (`fmslab cluster up`).
+
+    Executors get one core and 512 MB each, the driver's UTC and log settings, and the driver's
+    Python: PySpark ships `PYSPARK_PYTHON` (set to this interpreter by `spark_session`) to the
+    executors, which start their Python workers with it, so both sides run the same Python,
+    pyspark and fmslab (a mismatch fails with "Python in worker has different version").
+    """
+    return {
+        "spark.master": master,
+        "spark.executor.memory": CLUSTER_EXECUTOR_MEMORY,
+        "spark.executor.cores": str(CLUSTER_EXECUTOR_CORES),
+        "spark.executor.extraJavaOptions": (
+            f"{java_options} -Duser.timezone=UTC {EMBEDDED_JAVA_OPTIONS}"
+        ),
+        "spark.executorEnv.TZ": "UTC",
+    }
 
 
 def spark_session(
@@ -229,9 +258,11 @@ def spark_session(
     """The course's SparkSession for the settings' mode (an active one is reused).
 
     Embedded: `local[*]` with 1 GB driver memory, one shuffle partition per core (2 to 8),
-    C1-only JIT, local dirs under the state dir, the UI only when `ui_port` is given. Stack: the
-    standalone master. Always UTC, log level ERROR, no console progress bar, the JVM's stderr in
-    `<state_dir>/spark/jvm.log`.
+    C1-only JIT, local dirs under the state dir, the UI only when `ui_port` is given; with
+    `settings.spark_master` (FMSLAB_SPARK_MASTER) the same driver uses that standalone master's
+    executors instead (`cluster_conf`). Stack: the standalone master (`spark://spark-master:7077`
+    unless FMSLAB_SPARK_MASTER names another). Always UTC, log level ERROR, no console progress
+    bar, the JVM's stderr in `<state_dir>/spark/jvm.log`.
     """
     settings = settings or load_settings()
     # PySpark 4 warns about pandas 3 on every session; notebooks compare stderr, so keep it out.
