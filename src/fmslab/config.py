@@ -59,6 +59,7 @@ class Settings:
     api_port: int = 9872
     broker_port: int = 9092
     metrics_port: int = 9873
+    stream_metrics_port: int = 9874  # the stream job's /metrics (0: none)
     seed: int = 42
     root: Path = field(default_factory=project_root)
     state_dir: Path | None = None
@@ -122,6 +123,7 @@ def load_settings() -> Settings:
         api_port=int(_env("FMSLAB_API_PORT", "9872", extra)),
         broker_port=int(_env("FMSLAB_BROKER_PORT", "9092", extra)),
         metrics_port=int(_env("FMSLAB_METRICS_PORT", "9873", extra)),
+        stream_metrics_port=int(_env("FMSLAB_STREAM_METRICS_PORT", "9874", extra)),
         seed=int(_env("FMSLAB_SEED", "42", extra)),
         root=root,
         hdfs_url=_env("FMSLAB_HDFS_URL", DEFAULT_HDFS_URL, extra),
