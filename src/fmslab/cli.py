@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "fmslab.lake.cli",
     "fmslab.streaming.cli",
     "fmslab.jobs.cli",
+    "fmslab.monitoring.cli",
 )
 
 for _name in _COMMAND_MODULES:

@@ -119,10 +119,10 @@ CATALOG: tuple[MetricSpec, ...] = (
     _m("alerts", "fms_alerts_events_total", "counter", ("type", "severity"),
        "Events consumed from fms-alerts"),
     _m("alerts", "fms_alerts_deliveries_total", "counter", ("outcome",),
-       "Posts to Alertmanager by outcome (accepted, failed, recorded_only)"),
+       "Events by delivery outcome (accepted, refused, recorded_only; failed: a post retried)"),
     _m("alerts", "fms_alerts_pending", "gauge", (), "Events read but not yet accepted"),
     _m("alerts", "fms_alerts_consumer_lag", "gauge", (),
-       "fms-alerts offsets not yet committed by the notifier"),
+       "fms-alerts offsets not yet read by the notifier"),
 )  # fmt: skip
 
 BY_NAME: dict[str, MetricSpec] = {spec.name: spec for spec in CATALOG}
