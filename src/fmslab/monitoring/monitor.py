@@ -82,6 +82,7 @@ class MonitorOptions:
     alertmanager: render.AlertmanagerValues | None = None  # None: from the environment
     prometheus_port: int | None = None  # None: a free port
     alertmanager_port: int | None = None
+    alerts_port: int | None = None  # `fmslab alerts` /metrics (None: FMSLAB_ALERTS_METRICS_PORT)
 
 
 def monitor_dir(settings: Settings) -> Path:
@@ -95,7 +96,7 @@ def alerts_metrics_port() -> int:
 
 
 def embedded_targets(
-    settings: Settings, prometheus_port: int, alertmanager_port: int
+    settings: Settings, prometheus_port: int, alertmanager_port: int, alerts_port: int | None = None
 ) -> dict[str, str]:
     """Scrape targets of the embedded services (their configured local ports)."""
     host = settings.host
@@ -103,7 +104,7 @@ def embedded_targets(
         "api": f"{host}:{settings.api_port}",
         "collector": f"{host}:{settings.metrics_port}",
         "stream": f"{host}:{settings.stream_metrics_port}",
-        "alerts": f"{host}:{alerts_metrics_port()}",
+        "alerts": f"{host}:{alerts_port or alerts_metrics_port()}",
         "prometheus": f"{host}:{prometheus_port}",
         "alertmanager": f"{host}:{alertmanager_port}",
     }
@@ -143,7 +144,7 @@ def _write_configs(
     rules.parent.mkdir(parents=True, exist_ok=True)
     rules.write_text(render.render_rules(for_overrides=options.for_overrides), encoding="utf-8")
     prom_values = render.PrometheusValues(
-        targets=embedded_targets(settings, prometheus_port, alertmanager_port),
+        targets=embedded_targets(settings, prometheus_port, alertmanager_port, options.alerts_port),
         rule_files=str(rules.parent / "*.yml"),
         scrape_interval=options.scrape_interval,
         scrape_timeout=options.scrape_interval,
