@@ -39,6 +39,7 @@ class AlertThresholds:
     sensor_units: dict[str, str]
     motor_deviation: float
     quality_score_below: float
+    quality_good_above: float
     no_data_seconds: int
     lag_min_offsets: int
     for_: dict[str, str]
@@ -78,6 +79,7 @@ def _parse(spec: dict[str, Any], where: str, quality_below: float) -> AlertThres
             sensor_units={n: str(s["unit"]) for n, s in sensors.items()},
             motor_deviation=float(spec["motor_deviation"]),
             quality_score_below=quality_below,
+            quality_good_above=float(spec["quality_good_above"]),
             no_data_seconds=int(spec["no_data_seconds"]),
             lag_min_offsets=int(spec["lag_min_offsets"]),
             for_=durations,

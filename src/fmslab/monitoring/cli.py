@@ -75,10 +75,18 @@ def monitor_status(as_json: bool = typer.Option(False, "--json", help="Print JSO
 
 @monitor_app.command("render")
 def monitor_render() -> None:
-    """Write stack/prometheus and stack/alertmanager files from their templates and data/."""
+    """Write stack/prometheus, stack/alertmanager (templates + data/) and the Grafana dashboard."""
     from fmslab.monitoring.render import write_stack_files
 
-    changed = write_stack_files()
+    changed = [str(p) for p in write_stack_files()]
+    try:
+        from fmslab.monitoring.dashboard import DASHBOARD_FILE, write_dashboard
+
+        if write_dashboard():
+            changed.append(str(DASHBOARD_FILE))
+    except ImportError as err:  # grafana-foundation-sdk is a dev dependency
+        typer.echo(f"dashboard not built ({err}): pip install -e '.[dev]'", err=True)
+        raise typer.Exit(1) from err
     typer.echo("\n".join(f"wrote {p}" for p in changed) if changed else "up to date")
 
 
