@@ -21,6 +21,7 @@ import httpx
 import pandas as pd
 import pytest
 
+from fmslab.broker.clients import make_producer
 from fmslab.config import Settings
 from fmslab.jobs import orchestration
 from fmslab.lake.local import LocalLake
@@ -30,6 +31,7 @@ from fmslab.monitoring.cli import delivery_log
 from fmslab.monitoring.metrics_catalog import exposed_families, specs
 from fmslab.monitoring.notifier import DeliveryLog
 from fmslab.monitoring.receivers import MailReceiver, SlackReceiver
+from fmslab.monitoring.summary import monitoring_figures, summary_rows
 from fmslab.services import (
     fmslab_command,
     free_port,
@@ -42,6 +44,7 @@ from fmslab.services import (
 from tests.monitoring.conftest import quick_alertmanager
 
 pytestmark = pytest.mark.slow
+OUTAGE_EVENTS = 3
 JOBS = {"fms-api", "collector", "stream", "alerts", "prometheus", "alertmanager"}
 # Rules that cannot fire in this run: pressure drifts to ~100 PSI at most (threshold 130), the
 # motor, quality and lag rules keep their committed minutes-long `for`, and nothing goes quiet.
@@ -62,7 +65,10 @@ class Run:
     deliveries: list[dict] = field(default_factory=list)
     alerts_zone: pd.DataFrame | None = None
     processed: pd.DataFrame | None = None
+    am_killed_at: float = 0.0
     am_restarted_at: float = 0.0
+    summary: dict[str, Any] | None = None  # `fmslab run`'s monitoring figures
+    outage_alerts: list[dict] = field(default_factory=list)  # Alertmanager's, after its restart
     phases: dict[str, float] = field(default_factory=dict)  # seconds since the start
 
 
@@ -99,17 +105,32 @@ def _drive(run: Run, slack: SlackReceiver, mail: MailReceiver, alerts_port: int)
         return set(run.targets) == JOBS and set(run.targets.values()) == {"up"}
 
     assert wait_until(all_up, 30, 0.5), run.targets
-    # The first failing machine's page, then Alertmanager dies while the pipeline goes on.
+    # Undisturbed: until two machines were paged (or 40 s); then Alertmanager dies while the
+    # pipeline goes on, and comes back.
+    paged = time.monotonic()
     assert wait_until(lambda: any("DeviceFailure" in s for s in _emails(mail)), 90, 0.25)
-    run.phases["first page"] = time.monotonic() - began
+    wait_until(
+        lambda: len({s.split()[-1] for s in _emails(mail)}) >= 2,
+        40 - (time.monotonic() - paged),
+        0.25,
+    )
+    run.phases["pages"] = time.monotonic() - began
     run.metrics = _scrape_all(settings, alerts_port)
     am = read_service("alertmanager", state)
+    run.am_killed_at = time.time()
     os.killpg(am.pid, signal.SIGKILL)
     assert wait_until(lambda: not pid_alive(am.pid), 10)
-    time.sleep(4)
+    # Events that arrive while it is down (info: routed to nobody, so no notification counts
+    # change); whatever failure events the pipeline sends meanwhile wait with them.
+    producer = make_producer(settings.bootstrap)
+    for n in range(OUTAGE_EVENTS):
+        event = {"type": "test", "severity": "info", "test_id": f"outage-{n}"}
+        producer.send("fms-alerts", event).get(timeout=30)
+    producer.close()
+    time.sleep(3)
     monitor.restart(settings, "alertmanager")
     run.am_restarted_at = time.time()
-    time.sleep(8)  # readings, alerts and notifications after the restart
+    time.sleep(5)  # readings, alerts and notifications after the restart
     stop_service("collector", state)
     stream = read_service("stream", state)
     lake = LocalLake(Path(settings.lake_dir))
@@ -130,6 +151,9 @@ def _drive(run: Run, slack: SlackReceiver, mail: MailReceiver, alerts_port: int)
     run.deliveries = DeliveryLog(delivery_log(settings)).read()
     run.alerts_zone = read_zone(lake, "alerts")
     run.processed = read_zone(lake, "processed")
+    run.summary = monitoring_figures(settings)
+    query = {"filter": 'alertname="FmsTestAlert"'}
+    run.outage_alerts = httpx.get(f"{am_url}/api/v2/alerts", params=query, timeout=10).json()
 
 
 @pytest.fixture(scope="module")
@@ -221,6 +245,12 @@ def test_no_fms_alerts_event_is_lost_when_alertmanager_is_killed(run: Run) -> No
     offsets = [e["offset"] for e in run.deliveries]
     assert sorted(offsets) == list(range(len(offsets)))  # every offset once, none skipped
     after = [e for e in accepted if pd.Timestamp(e["at"]).timestamp() > run.am_restarted_at]
+    outage = [e for e in accepted if e["event"].get("test_id", "").startswith("outage-")]
+    assert len(outage) == OUTAGE_EVENTS and all(e in after for e in outage)
+    # ... and the restarted Alertmanager holds them (its state died with it).
+    assert sorted(a["labels"]["test_id"] for a in run.outage_alerts) == [
+        f"outage-{n}" for n in range(OUTAGE_EVENTS)
+    ]
     print(f"fms-alerts events accepted: {len(accepted)} ({len(after)} after the restart)")
 
 
@@ -241,14 +271,34 @@ def test_time_from_a_failing_hot_reading_to_its_notifications(run: Run) -> None:
         for attachment in payload.get("attachments", []):
             if "DeviceFailure" in attachment["title"] and "[FIRING" in attachment["title"]:
                 firsts["slack"].setdefault(attachment["text"].split()[1], at)
+    # Only machines paged before Alertmanager was killed: the outage would add to the others.
     delays = {
-        channel: [at - first[device].timestamp() for device, at in by_device.items()]
+        channel: [
+            at - first[device].timestamp()
+            for device, at in by_device.items()
+            if at < run.am_killed_at
+        ]
         for channel, by_device in firsts.items()
     }
     for channel, values in delays.items():
         assert values, channel
         assert min(values) > 0  # a notification never precedes its reading
         print(
-            f"first isFail reading (sensors drifting hot) -> {channel}: n={len(values)} "
+            f"first isFail reading (sensors drifting hot) -> {channel} (Alertmanager up): "
+            f"n={len(values)} "
             f"p50 {statistics.median(values):.1f} s, max {max(values):.1f} s"
         )
+
+
+def test_the_run_summary_counts_alerts_and_notifications(run: Run) -> None:
+    summary = run.summary
+    assert summary is not None and "error" not in summary
+    # Alertmanager's own counters restart with it: at most what the receivers got in all.
+    assert set(summary["notifications"]) <= {"slack", "email"}
+    assert summary["notifications"].get("email", 0) <= len(run.mail)
+    assert summary["notifications"].get("slack", 0) <= len(run.slack)
+    assert summary["notifications_failed"] == {}
+    assert set(summary["alerts_active"]) >= {"DeviceFailure"}
+    assert summary["fms_alerts_events"] == {"accepted": len(run.deliveries)}
+    labels = [label for label, _ in summary_rows(summary)]
+    assert "alerts active in Alertmanager" in labels and "alerts DeviceFailure" in labels

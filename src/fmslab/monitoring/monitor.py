@@ -165,6 +165,7 @@ def _start_alertmanager(state: Path, folder: Path, config: Path, port: int) -> S
         f"--config.file={config}",
         f"--storage.path={folder / 'alertmanager-data'}",
         f"--web.listen-address=127.0.0.1:{port}",
+        f"--web.external-url={url}",  # links in notifications point here, not at the hostname
         "--cluster.listen-address=",  # one instance: no gossip port
         "--log.level=info",
     ]
@@ -181,6 +182,7 @@ def _start_prometheus(state: Path, folder: Path, config: Path, port: int) -> Ser
         f"--config.file={config}",
         f"--storage.tsdb.path={folder / 'prometheus-data'}",
         f"--web.listen-address=127.0.0.1:{port}",
+        f"--web.external-url={url}",
         "--web.enable-lifecycle",
     ]
     return start_service(
