@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from fmslab.config import Settings
 from fmslab.monitoring import monitor
 from fmslab.services import pid_alive, wait_until
 
@@ -29,12 +30,10 @@ def test_up_status_down(tmp_path: Path) -> None:
     try:
         assert done.returncode == 0, done.stderr
 
-        def status() -> list[dict]:
-            return json.loads(_fmslab(env, "monitor", "status", "--json").stdout)
-
-        # Prometheus lists its targets a moment after it is ready.
-        assert wait_until(lambda: len(status()[1].get("targets") or {}) == 6, 20, 0.5)
-        rows = status()
+        # Prometheus lists its targets a moment after it is ready (polled in-process: cheaper).
+        settings = Settings(state_dir=tmp_path / "state")
+        assert wait_until(lambda: len(monitor.status(settings)[1].get("targets") or {}) == 6, 20)
+        rows = json.loads(_fmslab(env, "monitor", "status", "--json").stdout)
         assert [(r["name"], r["alive"], r["ready"]) for r in rows] == [
             ("alertmanager", True, True),
             ("prometheus", True, True),
