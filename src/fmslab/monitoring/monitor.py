@@ -40,7 +40,8 @@ NO_WEBHOOK = "http://127.0.0.1:9/no-slack-webhook-configured"  # port 9 (discard
 INSTALL_HINT = (
     "install them: Debian/Ubuntu `sudo apt-get install prometheus prometheus-alertmanager`; "
     "macOS `brew install prometheus alertmanager`; conda "
-    "`conda install -c conda-forge prometheus alertmanager`"
+    "`conda install -c conda-forge prometheus alertmanager`; elsewhere the release archives "
+    "of https://prometheus.io/download (put both binaries on PATH)"
 )
 
 
