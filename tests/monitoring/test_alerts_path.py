@@ -15,8 +15,7 @@ from fmslab.broker.clients import make_producer
 from fmslab.broker.offsets import committed_offsets, end_offsets
 from fmslab.config import Settings
 from fmslab.monitoring import monitor
-from fmslab.monitoring.cli import delivery_log
-from fmslab.monitoring.notifier import GROUP, AlertNotifier, DeliveryLog
+from fmslab.monitoring.notifier import GROUP, AlertNotifier, DeliveryLog, delivery_log
 from fmslab.monitoring.receivers import MailReceiver, SlackReceiver
 from fmslab.services import (
     fmslab_command,

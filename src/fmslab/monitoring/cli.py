@@ -13,6 +13,7 @@ from typing import Any
 import typer
 
 from fmslab.config import Settings, load_settings
+from fmslab.monitoring.notifier import delivery_log
 
 monitor_app = typer.Typer(
     help="Prometheus and Alertmanager for the embedded pipeline.", no_args_is_help=True
@@ -93,11 +94,6 @@ def monitor_render() -> None:
 # --- fmslab alerts --------------------------------------------------------------------------
 
 
-def delivery_log(settings: Settings) -> Path:
-    """Where `fmslab alerts` keeps its delivery log."""
-    return Path(settings.state_dir or ".fmslab") / "alerts" / "deliveries.jsonl"
-
-
 def resolve_alertmanager(settings: Settings, url: str | None) -> tuple[str | None, str]:
     """Alertmanager's URL (option, FMSLAB_ALERTMANAGER_URL, the embedded one, the stack's), or
     None with the reason nobody will be notified."""
@@ -153,10 +149,15 @@ def alerts(
         notifier.serve_metrics(metrics_port)
     typer.echo(f"fmslab alerts: {where}; delivery log {notifier.log.path}", err=url is None)
     signal.signal(signal.SIGTERM, lambda *_: notifier.stop())
+    from fmslab.broker.offsets import OffsetsError
+
     try:
         notifier.run(duration)
     except KeyboardInterrupt:
         notifier.stop()
+    except OffsetsError as err:  # no fms-alerts topic on that broker
+        typer.echo(f"error: {err}; create the topics with `fmslab topics create`", err=True)
+        raise typer.Exit(1) from err
     typer.echo(json.dumps(vars(notifier.stats)))
 
 

@@ -113,7 +113,8 @@ CATALOG: tuple[MetricSpec, ...] = (
        "The device's profile mean of a sensor or motor (data/devices.yaml), the alert baseline"),
     _m("stream", "fms_device_last_seen_timestamp_seconds", "gauge", D,
        "Unix time of the device's last accepted reading"),
-    _m("stream", "fms_device_failing", "gauge", D, "1 when the device's last reading had isFail"),
+    _m("stream", "fms_device_failing", "gauge", D,
+       "1 when a reading of the device in the last micro-batch had isFail"),
     _m("stream", "fms_device_failures_total", "counter", D, "Readings with isFail true"),
     # --- alert notifier (`fmslab alerts`) ------------------------------------------------------
     _m("alerts", "fms_alerts_events_total", "counter", ("type", "severity"),

@@ -51,6 +51,11 @@ ALERT_NAMES = {
 }
 
 
+def delivery_log(settings: Any) -> Path:
+    """Where `fmslab alerts` keeps its delivery log (under the settings' state dir)."""
+    return Path(settings.state_dir or ".fmslab") / "alerts" / "deliveries.jsonl"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

@@ -164,7 +164,9 @@ class StreamMetrics:
                 self.m["fms_device_sensor_value"].labels(label, field).set(float(value))
         failing = rows["isFail"].fillna(False).astype(bool)
         self.m["fms_device_failures_total"].labels(label).inc(int(failing.sum()))
-        self.m["fms_device_failing"].labels(label).set(1 if bool(failing.iloc[-1]) else 0)
+        # Any failing reading in the batch, not only the last: a failure shorter than a
+        # micro-batch must still reach the gauge (and the DeviceFailure rule).
+        self.m["fms_device_failing"].labels(label).set(1 if bool(failing.any()) else 0)
         seen = pd.Timestamp(last["time"])
         if not pd.isna(seen):
             self.m["fms_device_last_seen_timestamp_seconds"].labels(label).set(seen.timestamp())

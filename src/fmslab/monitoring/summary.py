@@ -29,8 +29,7 @@ def monitoring_figures(settings: Settings, timeout: float = 5.0) -> dict[str, An
     """Alerts firing (by name), notifications sent and failed per channel, fms-alerts events
     delivered; None when the embedded Alertmanager does not run (no monitoring)."""
     from fmslab.monitoring import monitor
-    from fmslab.monitoring.cli import delivery_log
-    from fmslab.monitoring.notifier import DeliveryLog
+    from fmslab.monitoring.notifier import DeliveryLog, delivery_log
 
     am = monitor.service_url(settings, "alertmanager")
     if am is None:
