@@ -87,13 +87,19 @@ def _fired(prometheus: str) -> list[dict[str, str]]:
     return [r["metric"] for r in reply["data"]["result"]]
 
 
-def _drive(run: Run, slack: SlackReceiver, mail: MailReceiver, alerts_port: int) -> None:
+def _drive(
+    run: Run, options: monitor.MonitorOptions, slack: SlackReceiver, mail: MailReceiver, port: int
+) -> None:
+    alerts_port = port
     settings, state = run.settings, Path(run.settings.state_dir)
-    prometheus = monitor.service_url(settings, "prometheus")
-    am_url = monitor.service_url(settings, "alertmanager")
     began = time.monotonic()
     orchestration.up(settings, orchestration.PipelineOptions(5, 0.5, "episodes"))
     run.phases["pipeline up"] = time.monotonic() - began
+    # Monitoring starts once the pipeline runs: a busy machine's minutes-long Spark start must
+    # not count as targets down (TargetDown fires after 3 minutes).
+    monitor.up(settings, options)
+    prometheus = monitor.service_url(settings, "prometheus")
+    am_url = monitor.service_url(settings, "alertmanager")
     cmd = fmslab_command("alerts", "--bootstrap", settings.bootstrap, "--alertmanager", am_url,
                          "--metrics-port", str(alerts_port))  # fmt: skip
     env = {**os.environ, "FMSLAB_STATE_DIR": str(state)}
@@ -173,10 +179,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             "1s", "1s", for_overrides={"sensor": "2s"},
             alertmanager=quick_alertmanager(root / "secrets", slack, mail), alerts_port=alerts_port,
         )  # fmt: skip
-        monitor.up(settings, options)
         result = Run(settings)
         try:
-            _drive(result, slack, mail, alerts_port)
+            _drive(result, options, slack, mail, alerts_port)
             yield result
         finally:
             stop_service("alerts", Path(settings.state_dir))
