@@ -29,6 +29,7 @@ _COMMAND_MODULES = (
     "fmslab.stack.cli",
     "fmslab.instructor.cli",
     "fmslab.cluster.cli",
+    "fmslab.monitoring.cli",
 )
 
 for _name in _COMMAND_MODULES:

@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     api_port: int = 9872
     broker_port: int = 9092
     metrics_port: int = 9873
+    stream_metrics_port: int = 9874  # the stream job's /metrics (0: none)
     seed: int = 42
     root: Path = Field(default_factory=project_root)
     state_dir: Path | None = None

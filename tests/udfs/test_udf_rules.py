@@ -26,9 +26,9 @@ TEMP, HUM, PRES = T.critical_above
 
 
 def test_thresholds_come_from_the_yaml_and_match_the_design():
-    spec = yaml.safe_load((data_dir() / "udf_thresholds.yaml").read_text(encoding="utf-8"))
+    spec = yaml.safe_load((data_dir() / "alert_thresholds.yaml").read_text(encoding="utf-8"))
     assert T.critical_above == (90.0, 85.0, 130.0)  # docs/architecture.md §6
-    assert spec["status"]["critical_above"]["sensor2"] == HUM
+    assert spec["sensors"]["sensor2"]["above"] == HUM  # the one source of alert thresholds
     assert T.range_limit == {"motor1": 2000, "motor2": 1500, "motor3": 1800}
     assert [level for level, _ in T.levels] == list(RISK_LEVELS)
 

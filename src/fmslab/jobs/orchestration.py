@@ -66,6 +66,7 @@ def service_env(settings: Settings) -> dict[str, str]:
         "FMSLAB_API_PORT": str(settings.api_port),
         "FMSLAB_BROKER_PORT": str(settings.broker_port),
         "FMSLAB_METRICS_PORT": str(settings.metrics_port),
+        "FMSLAB_STREAM_METRICS_PORT": str(settings.stream_metrics_port),
         "FMSLAB_SEED": str(settings.seed),
     }
     for name in ("state_dir", "lake_dir", "reports_dir", "log_dir"):

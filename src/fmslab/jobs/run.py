@@ -238,6 +238,7 @@ def run_main_job(settings: Settings, options: RunOptions, console: Console) -> R
         mark = time.monotonic()
         drained = _drain(settings, watch, options.drain_timeout)
         seconds["drain"] = round(time.monotonic() - mark, 1)
+        monitoring = _monitoring(settings)
     finally:
         orchestration.down(settings)
     result = reconcile(orchestration.archive_dir(settings), open_lake(settings))
@@ -249,6 +250,8 @@ def run_main_job(settings: Settings, options: RunOptions, console: Console) -> R
         "services": services,
         "reconcile": result.to_dict(),
     }
+    if monitoring:  # `fmslab monitor up` runs: alerts and notifications of the run
+        figures["monitoring"] = monitoring
     seconds["total"] = round(time.monotonic() - started, 1)
     figures["seconds"] = seconds
     latencies = watch.latencies()
@@ -258,11 +261,19 @@ def run_main_job(settings: Settings, options: RunOptions, console: Console) -> R
     return RunOutcome(figures, json_path, html_path, latencies)
 
 
+def _monitoring(settings: Settings) -> dict[str, Any] | None:
+    from fmslab.monitoring.summary import monitoring_figures
+
+    return monitoring_figures(settings)
+
+
 def print_summary(console: Console, figures: dict[str, Any]) -> None:
     """The headline figures as a table."""
     table = Table(title="fmslab run summary")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    for label, value in summary_rows(figures):
+    from fmslab.monitoring.summary import summary_rows as monitoring_rows
+
+    for label, value in summary_rows(figures) + monitoring_rows(figures.get("monitoring")):
         table.add_row(label, str(value))
     console.print(table)

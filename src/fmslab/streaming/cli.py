@@ -62,6 +62,11 @@ def stream(
         None, "--lake-dir", help="Local lake directory (default: settings)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    metrics_port: int | None = typer.Option(
+        None,
+        "--metrics-port",
+        help="Serve /metrics here (default: FMSLAB_STREAM_METRICS_PORT; 0 off).",
+    ),
 ) -> None:
     """Run the streaming pipeline: fms-raw-data -> quality rules -> processed / alerts /
     quarantine / aggregates / quality zones and the fms-processed-data, fms-alerts and
@@ -75,6 +80,8 @@ def stream(
     settings = load_settings()
     if lake_dir is not None:
         settings = settings.with_(lake_dir=lake_dir)
+    if metrics_port is not None:
+        settings = settings.with_(stream_metrics_port=metrics_port)
     checkpoint = checkpoint or Path(settings.state_dir or ".fmslab") / "checkpoints" / "stream"
     summary = _run(settings, bootstrap, checkpoint, interval, available_now, max_offsets, duration)
     if as_json:
@@ -98,6 +105,7 @@ def _run(
     from fmslab.streaming.session import spark_session
 
     spark = spark_session("fmslab-stream", settings=settings)
+    metrics = _serve_metrics(settings.stream_metrics_port)
     try:
         pipeline = start_pipeline(
             spark,
@@ -107,6 +115,7 @@ def _run(
             trigger=interval,
             available_now=available_now,
             max_offsets_per_trigger=max_offsets,
+            metrics=metrics,
         )
     except Exception as err:  # a bad broker address, an unreadable checkpoint: say so, no trace
         typer.echo(f"error: cannot start the pipeline: {err}", err=True)
@@ -121,6 +130,26 @@ def _run(
         raise typer.Exit(1) from err
     pipeline.stop()
     return pipeline.summary()
+
+
+def _serve_metrics(port: int) -> Any:
+    """The stream job's metrics served on `port`; None when 0 or the port is taken (the
+    pipeline runs on: its metrics matter less than its data)."""
+    if not port:
+        return None
+    from fmslab.monitoring.stream_metrics import StreamMetrics
+
+    metrics = StreamMetrics()
+    try:
+        metrics.serve(port)
+    except OSError as err:
+        typer.echo(
+            f"warning: stream metrics not served, port {port} is unavailable ({err}); "
+            "set FMSLAB_STREAM_METRICS_PORT or --metrics-port to a free port",
+            err=True,
+        )
+        return None
+    return metrics
 
 
 def register(app: typer.Typer) -> None:

@@ -44,6 +44,7 @@ class Pipeline:
     writer: BatchWriter
     checkpoint_dir: Path
     started: float
+    listener: Any = None  # the metrics' StreamingQueryListener, removed on stop
 
     @property
     def stats(self) -> BatchStats:
@@ -60,6 +61,9 @@ class Pipeline:
             self.query.stop()
         finally:
             self.writer.close()
+            if self.listener is not None:
+                self.query.sparkSession.streams.removeListener(self.listener)
+                self.listener = None
 
     def summary(self) -> dict[str, Any]:
         """Batches, records, zone counts and the drain rate since the start."""
@@ -100,6 +104,7 @@ def start_pipeline(
     key_memory: int = DEFAULT_KEY_MEMORY,
     check_delay: bool = True,
     publish: bool = True,
+    metrics: Any = None,
 ) -> Pipeline:
     """Start the streaming pipeline; returns a handle holding the `StreamingQuery`.
 
@@ -108,6 +113,8 @@ def start_pipeline(
     stops; else a micro-batch runs every `trigger`. `check_delay` False skips the checks that
     use the wall clock (as `check_readings` without `now`); `publish` False writes the lake only.
     `key_memory` bounds the (DeviceId, time) keys remembered per device (see `processing`).
+    `metrics` (a `fmslab.monitoring.stream_metrics.StreamMetrics`) gets Spark's progress events
+    through a StreamingQueryListener and every written batch from the sink.
     Sets the session's `spark.sql.streaming.minBatchesToRetain` to 20 (state versions on disk).
     """
     from fmslab.streaming.kafka_source import read_kafka_stream
@@ -131,8 +138,15 @@ def start_pipeline(
         bootstrap=bootstrap if publish else None,
         rules=rules,
     )
+    name = f"fms-pipeline-{writer.token}"
+    listener = None
+    if metrics is not None:
+        writer.metrics = metrics
+        metrics.watch(name, writer.stats)
+        listener = metrics.listener()
+        spark.streams.addListener(listener)
     stream = (
-        routed.writeStream.queryName(f"fms-pipeline-{writer.token}")
+        routed.writeStream.queryName(name)
         .outputMode("append")
         .option("checkpointLocation", str(checkpoint))
         .foreachBatch(writer)
@@ -142,7 +156,13 @@ def start_pipeline(
         if available_now
         else stream.trigger(processingTime=trigger)
     )
-    return Pipeline(stream.start(), writer, checkpoint, time.monotonic())
+    try:
+        query = stream.start()
+    except Exception:
+        if listener is not None:
+            spark.streams.removeListener(listener)
+        raise
+    return Pipeline(query, writer, checkpoint, time.monotonic(), listener)
 
 
 def run_pipeline(

@@ -248,6 +248,7 @@ class BatchWriter:
         self.producer_options = dict(producer_options or {})  # librdkafka settings
         self._producer: Any = None
         self._window_inputs = WindowInputCache()  # the aggregates' inputs, file by file
+        self.metrics: Any = None  # a StreamMetrics told about every written batch (optional)
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         # One collect: every use below reads this frame, so the stateful operator runs once.
@@ -290,6 +291,9 @@ class BatchWriter:
             self._publish(frame, report, batch_id)
             self.stats.timed("publish", step)
         self._count(frame, report, files)
+        if self.metrics is not None:  # fmslab.monitoring.stream_metrics.StreamMetrics
+            events = alert_events(frame, report, batch_id) if self.bootstrap else []
+            self.metrics.on_batch(frame, report, events)
 
     def _publish(self, frame: pd.DataFrame, report: Any, batch_id: int) -> None:
         from fmslab.broker.clients import BulkProducer

@@ -8,7 +8,9 @@ Each rule exists three ways that give identical results:
 - Spark wrappers: `python_udfs()` (row at a time, `udf`) and `pandas_udfs()` (a batch of rows
   at a time over Arrow, `pandas_udf`).
 
-Every number comes from `data/udf_thresholds.yaml` (docs/architecture.md §6, "Alert thresholds").
+Every number comes from `data/udf_thresholds.yaml`, except the sensors' alert thresholds, which
+come from `data/alert_thresholds.yaml` through `fmslab.thresholds` (docs/architecture.md §6, "Alert
+thresholds": the one place the UDFs, the Prometheus rules and the chapters read them).
 A value is missing when it is null, NaN or the device's `-1` read-failure sentinel.
 
 Floating point: the numpy versions do the same IEEE operations in the same order as the pure
@@ -28,6 +30,7 @@ import pandas as pd
 import yaml
 
 from fmslab.config import data_dir
+from fmslab.thresholds import alert_thresholds
 
 THRESHOLDS_FILE = "udf_thresholds.yaml"
 SENSOR_FIELDS = ("sensor1", "sensor2", "sensor3")
@@ -58,6 +61,14 @@ class UdfThresholds:
     levels: tuple[tuple[str, int], ...]  # (level, minimum score), highest first
 
 
+def _critical_above(status: dict[str, Any]) -> tuple[float, float, float]:
+    """The sensors' alert thresholds: data/alert_thresholds.yaml, unless a custom UDF file
+    names its own (`status.critical_above`)."""
+    own = status.get("critical_above")
+    above = own if own is not None else alert_thresholds().sensor_above
+    return tuple(float(above[s]) for s in SENSOR_FIELDS)  # type: ignore[return-value]
+
+
 def _thresholds_from(spec: dict[str, Any]) -> UdfThresholds:
     status, efficiency, risk = spec["status"], spec["efficiency"], spec["risk"]
     points = {name: int(risk["status_points"][name]) for name in STATUSES}
@@ -67,7 +78,7 @@ def _thresholds_from(spec: dict[str, Any]) -> UdfThresholds:
     if levels[-1][1] != 0:
         raise ValueError(f"{THRESHOLDS_FILE}: the lowest risk level must start at score 0")
     return UdfThresholds(
-        critical_above=tuple(float(status["critical_above"][s]) for s in SENSOR_FIELDS),  # type: ignore[arg-type]
+        critical_above=_critical_above(status),
         warning_fraction=float(status["warning_fraction"]),
         critical_count=int(status["critical_count"]),
         warning_count=int(status["warning_count"]),
