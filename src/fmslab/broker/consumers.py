@@ -18,7 +18,7 @@ from typing import Any
 from kafka.consumer.fetcher import ConsumerRecord
 
 from fmslab.broker.clients import make_consumer, make_producer
-from fmslab.broker.offsets import high_watermarks, partitions_of
+from fmslab.broker.offsets import decoding, high_watermarks, partitions_of
 from fmslab.reading import MISSING_SENTINEL, MOTORS, SENSORS
 
 SENSOR_ALERT = 90.0  # the course's simple consumer: any sensor above 90 raises an alert
@@ -98,7 +98,8 @@ def read_topic(
         count = 0
         deadline = time.monotonic() + timeout
         while remaining and count != max_records and time.monotonic() < deadline:
-            batch = consumer.poll(timeout_ms=200, max_records=_left(max_records, count))
+            with decoding(topic):
+                batch = consumer.poll(timeout_ms=200, max_records=_left(max_records, count))
             for tp, records in batch.items():
                 for record in records:
                     if record.offset < ends[tp]:  # later records arrived after we started

@@ -11,15 +11,36 @@ offset + 1. On Apache Kafka all three agree, so the same code serves both.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import UnsupportedCodecError
 
 from fmslab.broker.clients import make_consumer
 
 
 class OffsetsError(RuntimeError):
-    """End offsets could not be read (unknown topic, broker not answering)."""
+    """End offsets could not be read (unknown topic, broker not answering, codec missing)."""
+
+
+CODEC_FIX = (
+    "install the codec libraries kafka-python needs (they come with fmslab): "
+    "pip install lz4 python-snappy zstandard"
+)
+
+
+@contextmanager
+def decoding(where: str) -> Iterator[None]:
+    """Turn kafka-python's UnsupportedCodecError (a batch in lz4, snappy or zstd and the library
+    not installed) into an OffsetsError that names the topic and the fix."""
+    try:
+        yield
+    except UnsupportedCodecError as err:
+        raise OffsetsError(
+            f"{where}: a record batch is compressed with a codec this Python cannot decode "
+            f"({err}); {CODEC_FIX}"
+        ) from err
 
 
 def _reader(bootstrap: str, **options: object) -> KafkaConsumer:
@@ -51,8 +72,11 @@ def high_watermarks(
         consumer.seek(tp, ends[tp])
     pending = set(partitions)
     deadline = time.monotonic() + timeout
+    where = ", ".join(sorted({tp.topic for tp in partitions}))
     while pending and time.monotonic() < deadline:
-        for tp, records in consumer.poll(timeout_ms=100).items():
+        with decoding(where):
+            fetched = consumer.poll(timeout_ms=100)
+        for tp, records in fetched.items():
             if records:
                 ends[tp] = max(ends[tp], records[-1].offset + 1)
         for tp in list(pending):
