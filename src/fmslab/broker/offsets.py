@@ -6,6 +6,9 @@ batches. Every fetch response, however, carries the partition's true high waterm
 offsets, fetch from there (on Tansu that is the last batch; on Kafka it is the end, so nothing comes
 back), and take the largest of the listed offset, the fetch's high watermark and the last fetched
 offset + 1. On Apache Kafka all three agree, so the same code serves both.
+
+The same defect makes a consumer that starts at "latest" re-read the last batch; `seek_to_end`
+and `consumer_at_end` start exactly at the end instead.
 """
 
 from __future__ import annotations
@@ -107,6 +110,34 @@ def end_offsets_of(bootstrap: str, topics: Iterable[str]) -> dict[str, dict[int,
 def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
     """{partition: end offset} of `topic`: the number of records ever written to each partition."""
     return end_offsets_of(bootstrap, [topic])[topic]
+
+
+def seek_to_end(
+    consumer: KafkaConsumer, partitions: Iterable[TopicPartition], timeout: float = 10.0
+) -> dict[TopicPartition, int]:
+    """Assign `partitions` to `consumer` and position it exactly at their ends (high watermarks).
+
+    The course's answer to `auto_offset_reset="latest"` (and `seek_to_end()`), which on Tansu
+    start at the base offset of the last batch and so re-read it: the next poll returns only
+    records written after this call, on Tansu and on Apache Kafka alike. Returns the positions.
+    """
+    partitions = list(partitions)
+    ends = high_watermarks(consumer, partitions, timeout)
+    for tp in partitions:
+        consumer.seek(tp, ends[tp])
+    return ends
+
+
+def consumer_at_end(bootstrap: str, topic: str, **overrides: object) -> KafkaConsumer:
+    """A consumer (no group) of every partition of `topic`, positioned exactly at its end:
+    it reads only records written after it was made. `overrides` go to `make_consumer`."""
+    consumer = make_consumer(bootstrap, group_id=None, **overrides)
+    try:
+        seek_to_end(consumer, partitions_of(consumer, topic))
+    except Exception:
+        consumer.close()
+        raise
+    return consumer
 
 
 class EndOffsets:
