@@ -205,6 +205,7 @@ def consume_filter(
     target: str = typer.Option(..., "--target", help="Topic that receives the kept readings."),
     device: list[int] = typer.Option(None, "--device", help="Keep these DeviceIds (repeat)."),
     min_sensor1: float = typer.Option(None, "--min-sensor1", help="Keep sensor1 >= this."),
+    sensor1_above: float = typer.Option(None, "--sensor1-above", help="Keep sensor1 > this."),
     failed: bool = typer.Option(False, "--failed", help="Keep only isFail readings."),
     critical: bool = typer.Option(False, "--critical", help="Keep only CRITICAL readings."),
     bootstrap: str = BOOTSTRAP,
@@ -213,7 +214,11 @@ def consume_filter(
 ) -> None:
     """Copy the readings of one topic that match the conditions to another topic."""
     keep = reading_filter(
-        devices=device or None, min_sensor1=min_sensor1, failed_only=failed, critical_only=critical
+        devices=device or None,
+        min_sensor1=min_sensor1,
+        failed_only=failed,
+        critical_only=critical,
+        sensor1_above=sensor1_above,
     )
     try:
         stats = filter_topic(_bootstrap(bootstrap), source, target, keep, max_records, timeout)

@@ -203,22 +203,31 @@ def filter_topic(
     return stats
 
 
+def _temperature_ok(reading: Reading, at_least: float | None, above: float | None) -> bool:
+    if at_least is None and above is None:
+        return True
+    value = _number(reading.get("sensor1"))
+    if value is None:
+        return False
+    return (at_least is None or value >= at_least) and (above is None or value > above)
+
+
 def reading_filter(
     *,
     devices: list[int] | None = None,
     min_sensor1: float | None = None,
     failed_only: bool = False,
     critical_only: bool = False,
+    sensor1_above: float | None = None,
 ) -> Predicate:
-    """A predicate from simple conditions (all must hold): device, minimum temperature, ..."""
+    """A predicate from simple conditions (all must hold): device, temperature at least
+    `min_sensor1` or strictly above `sensor1_above` (the alert threshold's sense), ..."""
 
     def keep(reading: Reading) -> bool:
         if devices and reading.get("DeviceId") not in devices:
             return False
-        if min_sensor1 is not None:
-            value = _number(reading.get("sensor1"))
-            if value is None or value < min_sensor1:
-                return False
+        if not _temperature_ok(reading, min_sensor1, sensor1_above):
+            return False
         if failed_only and reading.get("isFail") is not True:
             return False
         return not critical_only or analyze_reading(reading)["status"] == "CRITICAL"

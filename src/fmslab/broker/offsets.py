@@ -1,14 +1,15 @@
 """End offsets and consumer lag that are right on Tansu and on Apache Kafka.
 
-Tansu's ListOffsets(latest) answers the base offset of a partition's last record batch, not its high
-watermark (DESIGN.md section 5), so `KafkaConsumer.end_offsets()` undercounts whenever the producer
-batches. Every fetch response, however, carries the partition's true high watermark. So: list the
-offsets, fetch from there (on Tansu that is the last batch; on Kafka it is the end, so nothing comes
-back), and take the largest of the listed offset, the fetch's high watermark and the last fetched
+Tansu's ListOffsets(latest) answers the base offset of a partition's last record batch plus one
+(measured: a batch at offsets 0-9 gives 1), not its high watermark (DESIGN.md section 5), so
+`KafkaConsumer.end_offsets()` undercounts whenever the last batch holds more than one record. Every
+fetch response, however, carries the partition's true high watermark. So: list the offsets, fetch
+from there (on Tansu that is inside the last batch; on Kafka it is the end, so nothing comes back),
+and take the largest of the listed offset, the fetch's high watermark and the last fetched
 offset + 1. On Apache Kafka all three agree, so the same code serves both.
 
-The same defect makes a consumer that starts at "latest" re-read the last batch; `seek_to_end`
-and `consumer_at_end` start exactly at the end instead.
+The same defect makes a consumer that starts at "latest" re-read most of the last batch;
+`seek_to_end` and `consumer_at_end` start exactly at the end instead.
 """
 
 from __future__ import annotations
