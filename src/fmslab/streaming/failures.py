@@ -13,13 +13,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-# The last line of a Python traceback: `package.module.ErrorName: message`.
-_PYTHON_ERROR = re.compile(
-    r"^(?:[A-Za-z_][\w.]*\.)?([A-Z]\w*(?:Error|Exception|Unavailable)):\s*(.*)$"
-)
+# The last line of a Python traceback: `package.module.ErrorName: message` (CamelCase name).
+_PYTHON_ERROR = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?([A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*):\s*(.*)$")
+_TRACEBACK = "Traceback (most recent call last):"
 # Spark's own error classes: `[CLASS_NAME] message`, the innermost (last) one is the cause.
 _SPARK_CLASS = re.compile(r"\[([A-Z][A-Z0-9_]{3,})\]")
-_CHECKPOINT_CLASSES = ("STATE", "CHECKPOINT", "METADATA", "OFFSET_LOG", "OPERATOR")
+# Classes of a checkpoint that does not fit the query (its state, offsets or metadata).
+_CHECKPOINT_PREFIXES = ("STATE_STORE", "STATEFUL_", "STREAMING_STATEFUL_", "STREAMING_STATE_")
+_CHECKPOINT_PARTS = ("CHECKPOINT", "OFFSET_LOG", "STATE_METADATA")
 # Spark's wrapper classes carry no cause of their own: look past them.
 _WRAPPERS = {"STREAM_FAILED", "PYTHON_STREAMING_DATA_SOURCE_RUNTIME_ERROR"}
 
@@ -39,15 +40,18 @@ class Failure:
 
 
 def python_cause(text: str) -> tuple[str, str] | None:
-    """(error name, message) of the last Python exception line in `text`, if any."""
-    found = None
-    for line in text.splitlines():
-        match = _PYTHON_ERROR.match(line.strip())
-        if match:
-            found = (match.group(1), match.group(2).strip())
-        elif line.startswith("\tat ") or line.startswith("JVM stacktrace"):
-            break  # the JVM's stack follows the Python traceback: nothing more of ours
-    return found
+    """(error name, message) that ends the (last) Python traceback in `text`, if any.
+
+    A traceback's frames are indented; the first line after them that is not is the exception.
+    """
+    _, found_traceback, rest = text.rpartition(_TRACEBACK)
+    if not found_traceback:
+        return None
+    for line in rest.splitlines()[1:]:
+        if not line.startswith(" "):
+            match = _PYTHON_ERROR.match(line)
+            return (match.group(1), match.group(2).strip()) if match else None
+    return None
 
 
 def spark_cause(text: str) -> tuple[str, str] | None:
@@ -98,9 +102,10 @@ def explain(err: BaseException, *, bootstrap: str, checkpoint: Path) -> Failure:
     spark = spark_cause(text)
     if spark is not None:
         name, message = spark
-        if any(part in name for part in _CHECKPOINT_CLASSES):
+        if name.startswith(_CHECKPOINT_PREFIXES) or any(p in name for p in _CHECKPOINT_PARTS):
             return Failure(
-                f"the checkpoint {checkpoint} belongs to another query: {message} ({name})",
+                f"the checkpoint {checkpoint} does not fit this query (written by another "
+                f"query, or damaged): {message} ({name})",
                 f"pass a new --checkpoint DIR (or delete {checkpoint}); a checkpoint serves "
                 "one query only",
             )
