@@ -1,4 +1,5 @@
-"""`fmslab stream` fails in two lines, cause and fix, never with a traceback: no broker, no JDK.
+"""`fmslab stream` fails in two lines, cause and fix, never with a traceback: no broker, no JDK,
+a checkpoint it did not write.
 (The failures inside a running query are explained by fmslab.streaming.failures: see
 test_codecs_stream.py, which triggers one for real.)"""
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from fmslab.services import fmslab_command, free_port
+from fmslab.streaming.failures import CHECKPOINT_MARK, claim_checkpoint
 
 pytestmark = pytest.mark.slow  # `fmslab` subprocesses
 
@@ -43,3 +45,25 @@ def test_no_jdk_is_named_with_the_fix(tmp_path: Path, broker: str) -> None:
     error, fix = _two_lines(_stream(tmp_path, broker, JAVA_HOME=str(tmp_path / "no-jdk")))
     assert "No java found" in error and "no-jdk" in error
     assert "JDK 17" in fix
+
+
+def test_a_checkpoint_without_the_stream_jobs_mark_is_refused(tmp_path: Path, broker: str) -> None:
+    # Spark's layout (metadata, offsets/) as another query leaves it, without fmslab's mark.
+    foreign = tmp_path / "checkpoint"
+    (foreign / "offsets").mkdir(parents=True)
+    (foreign / "metadata").write_text('{"id":"1b4e28ba-2fa1-11d2-883f-0016d3cca427"}\n')
+    error, fix = _two_lines(_stream(tmp_path, broker))
+    assert "was not written by `fmslab stream`" in error and str(foreign) in error
+    assert "new --checkpoint" in fix
+    assert not (foreign / CHECKPOINT_MARK).exists()
+
+
+def test_a_new_checkpoint_is_marked_and_then_accepted(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh"
+    assert claim_checkpoint(fresh) is None
+    assert (fresh / CHECKPOINT_MARK).is_file()
+    (fresh / "offsets").mkdir()  # Spark's first batch
+    assert claim_checkpoint(fresh) is None
+    (fresh / CHECKPOINT_MARK).write_text("{}")
+    refused = claim_checkpoint(fresh)
+    assert refused is not None and "new --checkpoint" in refused.fix

@@ -118,12 +118,15 @@ def _run(
     max_offsets: int | None,
     duration: float | None,
 ) -> dict[str, Any]:
-    from fmslab.streaming.failures import explain, write_error_log
+    from fmslab.streaming.failures import claim_checkpoint, explain, write_error_log
     from fmslab.streaming.pipeline import start_pipeline
     from fmslab.streaming.session import SparkStartError, jvm_log, spark_session
 
     bootstrap = bootstrap or settings.bootstrap
     _preflight(settings, bootstrap)
+    refused = claim_checkpoint(checkpoint)
+    if refused is not None:
+        raise _fail(refused)
     state = Path(settings.state_dir or ".fmslab")
     error_log = state / "spark" / "stream-error.log"
 

@@ -9,6 +9,7 @@ Printing its first line said nothing; `explain` finds the cause and pairs it wit
 from __future__ import annotations
 
 import errno
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,42 @@ def explain(err: BaseException, *, bootstrap: str, checkpoint: Path) -> Failure:
         return Failure(f"{message} ({name})", "see the full error for Spark's explanation")
     first = text.splitlines()[0] if text else type(err).__name__
     return Failure(f"{type(err).__name__}: {first}", "see the full error")
+
+
+CHECKPOINT_MARK = "fmslab-stream.json"
+_MARK = {"job": "fmslab stream", "source": "fms-raw-data"}
+
+
+def claim_checkpoint(checkpoint: Path) -> Failure | None:
+    """Mark `checkpoint` as `fmslab stream`'s, or say why it is not (None: it is ours now).
+
+    Spark resumes from any checkpoint whose offsets fit: one written by another query of the same
+    topic is taken silently, and the records that query read never reach the lake. So the stream
+    job marks its checkpoints and refuses one that holds Spark's offsets without its mark.
+    """
+    mark = checkpoint / CHECKPOINT_MARK
+    if mark.is_file():
+        try:
+            if json.loads(mark.read_text(encoding="utf-8")) == _MARK:
+                return None
+        except ValueError:
+            pass
+        return Failure(f"{mark} is not the stream job's mark", _other_query_fix(checkpoint))
+    if (checkpoint / "offsets").is_dir() or (checkpoint / "metadata").is_file():
+        return Failure(
+            f"the checkpoint {checkpoint} was not written by `fmslab stream` (it has no "
+            f"{CHECKPOINT_MARK}): resuming another query's checkpoint skips what that query read",
+            _other_query_fix(checkpoint),
+        )
+    checkpoint.mkdir(parents=True, exist_ok=True)
+    mark.write_text(json.dumps(_MARK), encoding="utf-8")
+    return None
+
+
+def _other_query_fix(checkpoint: Path) -> str:
+    return (
+        f"pass a new --checkpoint DIR (or delete {checkpoint}); a checkpoint serves one query only"
+    )
 
 
 def write_error_log(err: BaseException, path: Path) -> Path:
