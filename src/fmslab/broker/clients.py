@@ -4,7 +4,8 @@
 job's outputs): confluent-kafka (librdkafka) with the same defaults, encoding and partitioner.
 
 Producer defaults from the course (DESIGN.md section 4): gzip, batch 16 KB, linger 10 ms, acks=all.
-gzip was checked against Tansu 0.6.0: compressed batches are stored and read back intact.
+Tansu stores gzip, snappy, lz4 and zstd batches from either client; kafka-python reads the last
+three only with their libraries (lz4, python-snappy, zstandard: dependencies of the course).
 Consumers get a short group session timeout because Tansu's group join waits for it (DESIGN.md
 section 5); pipeline readers should `assign()` partitions explicitly and need no group at all.
 """

@@ -18,8 +18,9 @@ flag or an environment variable.
 - It logs to stdout (a banner and `ready in ...`); SIGTERM stops it.
 
 Known behaviour to design around (DESIGN.md section 5): ListOffsets(latest) answers the base offset
-of the last record batch, not the high watermark (use `fmslab.broker.offsets`), and a consumer-group
-join waits for the session timeout (group demos use a short `session_timeout_ms`).
+of the last record batch plus one, not the high watermark (use `fmslab.broker.offsets`, and
+`consumer_at_end` to start at the end), and a consumer-group join waits for the session timeout
+(group demos use a short `session_timeout_ms`).
 """
 
 from __future__ import annotations
