@@ -1,4 +1,4 @@
-"""The alert thresholds of DESIGN.md section 4, from data/alert_thresholds.yaml (one source).
+"""The alert thresholds of docs/architecture.md §6, from data/alert_thresholds.yaml (one source).
 
     t = alert_thresholds()
     t.sensor_above["sensor1"]       # 90.0 °C

@@ -18,7 +18,13 @@ from fmslab.broker.embedded import (
     stop_broker,
 )
 from fmslab.broker.offsets import OffsetsError
-from fmslab.broker.topics import create_topics, describe_topics, list_topics, load_topics
+from fmslab.broker.topics import (
+    create_topics,
+    describe_topics,
+    list_topics,
+    load_topics,
+    topic_spec,
+)
 from fmslab.config import load_settings
 
 broker_app = typer.Typer(help="The embedded Kafka-protocol broker (Tansu).", no_args_is_help=True)
@@ -91,18 +97,26 @@ def status(
 @topics_app.command("create")
 def topics_create(
     bootstrap: str = BOOTSTRAP,
-    names: list[str] = typer.Argument(None, help="Topics to create (default: all four)."),
+    names: list[str] = typer.Argument(None, help="Topics to create (default: the course's four)."),
+    partitions: int = typer.Option(
+        None,
+        "--partitions",
+        min=1,
+        help="Partitions of the named topics (default: course's, or 1).",
+    ),
     replication: int = typer.Option(None, help="Replicas (default: 1 embedded, 2 on the stack)."),
 ) -> None:
-    """Create the course's topics that do not exist yet (safe to run again)."""
+    """Create topics that do not exist yet (safe to run again): the course's four, or any named."""
     try:
-        created = create_topics(_bootstrap(bootstrap), names or None, replication)
+        specs = [topic_spec(name, partitions) for name in names] if names else None
+        created = create_topics(_bootstrap(bootstrap), names or None, replication, partitions)
     except (KafkaError, ValueError) as err:
         raise _fail(err) from err
-    for spec in load_topics():
-        if not names or spec.name in names:
-            state = "created" if spec.name in created else "exists"
-            typer.echo(f"{spec.name:<22} {state:<8} partitions={spec.partitions}")
+    for spec in specs or load_topics():
+        if spec.name in created:
+            typer.echo(f"{spec.name:<22} created  partitions={spec.partitions}")
+        else:
+            typer.echo(f"{spec.name:<22} exists   (left as it is)")
 
 
 @topics_app.command("list")
@@ -118,16 +132,28 @@ def topics_list(bootstrap: str = BOOTSTRAP) -> None:
 
 @topics_app.command("describe")
 def topics_describe(bootstrap: str = BOOTSTRAP, as_json: bool = AS_JSON) -> None:
-    """Per topic, its partitions and their end offsets (records written)."""
+    """Per topic, its partitions and their end offsets (records written).
+
+    A topic that cannot be read is reported with its error; the others are still shown, and the
+    exit code is 1."""
     try:
         topics = describe_topics(_bootstrap(bootstrap))
     except (KafkaError, OffsetsError) as err:
         raise _fail(err) from err
     if as_json:
         typer.echo(json.dumps({"topics": topics}))
-        return
+    else:
+        _print_topics(topics)
+    if any("error" in topic for topic in topics):
+        raise typer.Exit(1)
+
+
+def _print_topics(topics: list[dict]) -> None:
     specs = {spec.name: spec for spec in load_topics()}
     for topic in topics:
+        if "error" in topic:
+            typer.echo(f"{topic['name']}: error: {topic['error']}", err=True)
+            continue
         spec = specs.get(topic["name"])
         note = f"  (course: retention {spec.retention_days} d)" if spec else ""
         total = sum(p["end_offset"] for p in topic["partitions"])
@@ -179,6 +205,7 @@ def consume_filter(
     target: str = typer.Option(..., "--target", help="Topic that receives the kept readings."),
     device: list[int] = typer.Option(None, "--device", help="Keep these DeviceIds (repeat)."),
     min_sensor1: float = typer.Option(None, "--min-sensor1", help="Keep sensor1 >= this."),
+    sensor1_above: float = typer.Option(None, "--sensor1-above", help="Keep sensor1 > this."),
     failed: bool = typer.Option(False, "--failed", help="Keep only isFail readings."),
     critical: bool = typer.Option(False, "--critical", help="Keep only CRITICAL readings."),
     bootstrap: str = BOOTSTRAP,
@@ -187,7 +214,11 @@ def consume_filter(
 ) -> None:
     """Copy the readings of one topic that match the conditions to another topic."""
     keep = reading_filter(
-        devices=device or None, min_sensor1=min_sensor1, failed_only=failed, critical_only=critical
+        devices=device or None,
+        min_sensor1=min_sensor1,
+        failed_only=failed,
+        critical_only=critical,
+        sensor1_above=sensor1_above,
     )
     try:
         stats = filter_topic(_bootstrap(bootstrap), source, target, keep, max_records, timeout)

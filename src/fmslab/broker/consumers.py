@@ -18,7 +18,7 @@ from typing import Any
 from kafka.consumer.fetcher import ConsumerRecord
 
 from fmslab.broker.clients import make_consumer, make_producer
-from fmslab.broker.offsets import high_watermarks, partitions_of
+from fmslab.broker.offsets import decoding, high_watermarks, partitions_of
 from fmslab.reading import MISSING_SENTINEL, MOTORS, SENSORS
 
 SENSOR_ALERT = 90.0  # the course's simple consumer: any sensor above 90 raises an alert
@@ -98,7 +98,8 @@ def read_topic(
         count = 0
         deadline = time.monotonic() + timeout
         while remaining and count != max_records and time.monotonic() < deadline:
-            batch = consumer.poll(timeout_ms=200, max_records=_left(max_records, count))
+            with decoding(topic):
+                batch = consumer.poll(timeout_ms=200, max_records=_left(max_records, count))
             for tp, records in batch.items():
                 for record in records:
                     if record.offset < ends[tp]:  # later records arrived after we started
@@ -202,22 +203,31 @@ def filter_topic(
     return stats
 
 
+def _temperature_ok(reading: Reading, at_least: float | None, above: float | None) -> bool:
+    if at_least is None and above is None:
+        return True
+    value = _number(reading.get("sensor1"))
+    if value is None:
+        return False
+    return (at_least is None or value >= at_least) and (above is None or value > above)
+
+
 def reading_filter(
     *,
     devices: list[int] | None = None,
     min_sensor1: float | None = None,
     failed_only: bool = False,
     critical_only: bool = False,
+    sensor1_above: float | None = None,
 ) -> Predicate:
-    """A predicate from simple conditions (all must hold): device, minimum temperature, ..."""
+    """A predicate from simple conditions (all must hold): device, temperature at least
+    `min_sensor1` or strictly above `sensor1_above` (the alert threshold's sense), ..."""
 
     def keep(reading: Reading) -> bool:
         if devices and reading.get("DeviceId") not in devices:
             return False
-        if min_sensor1 is not None:
-            value = _number(reading.get("sensor1"))
-            if value is None or value < min_sensor1:
-                return False
+        if not _temperature_ok(reading, min_sensor1, sensor1_above):
+            return False
         if failed_only and reading.get("isFail") is not True:
             return False
         return not critical_only or analyze_reading(reading)["status"] == "CRITICAL"

@@ -1,25 +1,50 @@
 """End offsets and consumer lag that are right on Tansu and on Apache Kafka.
 
-Tansu's ListOffsets(latest) answers the base offset of a partition's last record batch, not its high
-watermark (docs/architecture.md §7), so `KafkaConsumer.end_offsets()` undercounts whenever the
-producer batches. Every fetch response, however, carries the partition's true high watermark. So:
-list the offsets, fetch from there (on Tansu that is the last batch; on Kafka it is the end, so
-nothing comes back), and take the largest of the listed offset, the fetch's high watermark and the
-last fetched offset + 1. On Apache Kafka all three agree, so the same code serves both.
+Tansu's ListOffsets(latest) answers the base offset of a partition's last record batch plus one
+(measured: a batch at offsets 0-9 gives 1), not its high watermark (docs/architecture.md §7), so
+`KafkaConsumer.end_offsets()` undercounts whenever the last batch holds more than one record. Every
+fetch response, however, carries the partition's true high watermark. So: list the offsets, fetch
+from there (on Tansu that is inside the last batch; on Kafka it is the end, so nothing comes back),
+and take the largest of the listed offset, the fetch's high watermark and the last fetched
+offset + 1. On Apache Kafka all three agree, so the same code serves both.
+
+The same defect makes a consumer that starts at "latest" re-read most of the last batch;
+`seek_to_end` and `consumer_at_end` start exactly at the end instead.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import UnsupportedCodecError
 
 from fmslab.broker.clients import make_consumer
 
 
 class OffsetsError(RuntimeError):
-    """End offsets could not be read (unknown topic, broker not answering)."""
+    """End offsets could not be read (unknown topic, broker not answering, codec missing)."""
+
+
+CODEC_FIX = (
+    "install the codec libraries kafka-python needs (they come with fmslab): "
+    "pip install lz4 python-snappy zstandard"
+)
+
+
+@contextmanager
+def decoding(where: str) -> Iterator[None]:
+    """Turn kafka-python's UnsupportedCodecError (a batch in lz4, snappy or zstd and the library
+    not installed) into an OffsetsError that names the topic and the fix."""
+    try:
+        yield
+    except UnsupportedCodecError as err:
+        raise OffsetsError(
+            f"{where}: a record batch is compressed with a codec this Python cannot decode "
+            f"({err}); {CODEC_FIX}"
+        ) from err
 
 
 def _reader(bootstrap: str, **options: object) -> KafkaConsumer:
@@ -51,8 +76,11 @@ def high_watermarks(
         consumer.seek(tp, ends[tp])
     pending = set(partitions)
     deadline = time.monotonic() + timeout
+    where = ", ".join(sorted({tp.topic for tp in partitions}))
     while pending and time.monotonic() < deadline:
-        for tp, records in consumer.poll(timeout_ms=100).items():
+        with decoding(where):
+            fetched = consumer.poll(timeout_ms=100)
+        for tp, records in fetched.items():
             if records:
                 ends[tp] = max(ends[tp], records[-1].offset + 1)
         for tp in list(pending):
@@ -83,6 +111,34 @@ def end_offsets_of(bootstrap: str, topics: Iterable[str]) -> dict[str, dict[int,
 def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
     """{partition: end offset} of `topic`: the number of records ever written to each partition."""
     return end_offsets_of(bootstrap, [topic])[topic]
+
+
+def seek_to_end(
+    consumer: KafkaConsumer, partitions: Iterable[TopicPartition], timeout: float = 10.0
+) -> dict[TopicPartition, int]:
+    """Assign `partitions` to `consumer` and position it exactly at their ends (high watermarks).
+
+    The course's answer to `auto_offset_reset="latest"` (and `seek_to_end()`), which on Tansu
+    start at the base offset of the last batch and so re-read it: the next poll returns only
+    records written after this call, on Tansu and on Apache Kafka alike. Returns the positions.
+    """
+    partitions = list(partitions)
+    ends = high_watermarks(consumer, partitions, timeout)
+    for tp in partitions:
+        consumer.seek(tp, ends[tp])
+    return ends
+
+
+def consumer_at_end(bootstrap: str, topic: str, **overrides: object) -> KafkaConsumer:
+    """A consumer (no group) of every partition of `topic`, positioned exactly at its end:
+    it reads only records written after it was made. `overrides` go to `make_consumer`."""
+    consumer = make_consumer(bootstrap, group_id=None, **overrides)
+    try:
+        seek_to_end(consumer, partitions_of(consumer, topic))
+    except Exception:
+        consumer.close()
+        raise
+    return consumer
 
 
 class EndOffsets:

@@ -48,6 +48,8 @@ class Rule:
 DEFAULT_RULES: tuple[Rule, ...] = (
     Rule(("JavaNotFoundError", "SparkStartError"), Severity.CRITICAL, "environment"),
     Rule(("MemoryError",), Severity.CRITICAL, "environment"),
+    # A batch in a codec whose library is missing: installing it is the fix, retrying is not.
+    Rule(("UnsupportedCodecError",), Severity.CRITICAL, "environment"),
     Rule(
         ("BrokerUnreachable", "NoBrokersAvailable", "KafkaConnectionError", "BrokerError"),
         Severity.HIGH,

@@ -5,7 +5,7 @@ notifier create their metrics from it (`make_metrics`); the collector and the si
 theirs beside their code, and tests/monitoring scrapes every running service and requires the
 exposed families to equal this catalog (no metric missing here, none listed that nobody exports).
 
-Names follow DESIGN.md section 5: `fms_` prefix, base units (seconds, ratios 0..1), counters end
+Names follow docs/architecture.md §7: `fms_` prefix, base units (seconds, ratios 0..1), counters end
 in `_total`, labels `device`, `sensor`, `zone`, `query`. A name here is the one PromQL uses
 (counters with `_total`; histograms without their `_bucket`/`_sum`/`_count` suffixes).
 """

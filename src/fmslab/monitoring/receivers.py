@@ -1,6 +1,6 @@
 """Local stand-ins for Slack and an SMTP server that record what Alertmanager sends them.
 
-Slack and a mail server cannot run here; these are faithful local ones (DESIGN.md section 7):
+Slack and a mail server cannot run here; these are faithful local ones (docs/architecture.md §7):
 
 - `SlackReceiver`: an HTTP server that answers a Slack incoming webhook's `POST` with `200 ok`
   and keeps every JSON payload (Alertmanager's `slack_configs` posts exactly that);

@@ -1,4 +1,4 @@
-"""The FMS API as a FastAPI app: `GET /{DeviceId}/` plus health, device list and metrics."""
+"""The FMS API as a FastAPI app: `GET /{DeviceId}/` plus status, health, device list and metrics."""
 
 from __future__ import annotations
 
@@ -72,7 +72,23 @@ def _lifespan(logbook: Logbook) -> Any:
     return lifespan
 
 
+SERVICE_NAME = "FMS API (simulator)"
+
+
 def _add_service_routes(app: FastAPI, fleet: Fleet, metrics: ApiMetrics) -> None:
+    started = time.monotonic()
+
+    @app.get("/")
+    async def server_status() -> dict[str, Any]:
+        """The server's status, as the original course's API check asks for it (`GET /`)."""
+        return {
+            "service": SERVICE_NAME,
+            "status": "running",
+            "devices": fleet.config.devices,
+            "uptime_seconds": round(time.monotonic() - started, 3),
+            "readings": "GET /{DeviceId}/",
+        }
+
     @app.get("/healthz")
     async def healthz() -> dict[str, Any]:
         """Liveness and the run's settings."""
@@ -127,7 +143,7 @@ def create_app(config: SimulatorConfig, log_dir: Path) -> FastAPI:
     metrics = ApiMetrics()
     logbook = Logbook(log_dir)
     app = FastAPI(
-        title="FMS API (simulator)",
+        title=SERVICE_NAME,
         description="Simulated factory sensors: GET /{DeviceId}/ returns one reading.",
         lifespan=_lifespan(logbook),
     )

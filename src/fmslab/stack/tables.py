@@ -132,7 +132,7 @@ def quorum_table(max_voters: int = 5) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("voters")
 
 
-# What stands in for each stack service in embedded mode (DESIGN section 1).
+# What stands in for each stack service in embedded mode (docs/architecture.md §2).
 EMBEDDED_COUNTERPART = {
     "kafka-1": "Tansu, one embedded Kafka-protocol broker (fmslab broker start)",
     "kafka-2": "(none: one broker, replication 1)",

@@ -92,6 +92,30 @@ def stream(
     Console().print(_summary_table(summary))
 
 
+def _fail(failure: Any, *logs: Path) -> typer.Exit:
+    for line in failure.lines(*logs):
+        typer.echo(line, err=True)
+    return typer.Exit(1)
+
+
+def _preflight(settings: Any, bootstrap: str) -> None:
+    """Fail at once, with the fix, on what would otherwise fail after Spark started (or hang)."""
+    from fmslab.broker.clients import BrokerUnreachable, require_broker
+    from fmslab.streaming.failures import Failure
+    from fmslab.streaming.session import JavaNotFoundError, check_java
+
+    try:
+        require_broker(bootstrap)
+    except BrokerUnreachable as err:
+        cause, _, fix = str(err).partition("; ")
+        raise _fail(Failure(cause, fix)) from err
+    try:
+        check_java()
+    except JavaNotFoundError as err:
+        cause, _, fix = str(err).partition(". ")
+        raise _fail(Failure(cause, fix.rstrip("."))) from err
+
+
 def _run(
     settings: Any,
     bootstrap: str | None,
@@ -101,10 +125,26 @@ def _run(
     max_offsets: int | None,
     duration: float | None,
 ) -> dict[str, Any]:
+    from fmslab.streaming.failures import claim_checkpoint, explain, write_error_log
     from fmslab.streaming.pipeline import start_pipeline
-    from fmslab.streaming.session import spark_session
+    from fmslab.streaming.session import SparkStartError, jvm_log, spark_session
 
-    spark = spark_session("fmslab-stream", settings=settings)
+    bootstrap = bootstrap or settings.bootstrap
+    _preflight(settings, bootstrap)
+    refused = claim_checkpoint(checkpoint)
+    if refused is not None:
+        raise _fail(refused)
+    state = Path(settings.state_dir or ".fmslab")
+    error_log = state / "spark" / "stream-error.log"
+
+    def failed(err: BaseException) -> typer.Exit:
+        failure = explain(err, bootstrap=bootstrap, checkpoint=checkpoint)
+        return _fail(failure, write_error_log(err, error_log), jvm_log(state))
+
+    try:
+        spark = spark_session("fmslab-stream", settings=settings)
+    except SparkStartError as err:
+        raise failed(err) from err
     metrics = _serve_metrics(settings.stream_metrics_port)
     try:
         pipeline = start_pipeline(
@@ -118,16 +158,14 @@ def _run(
             metrics=metrics,
         )
     except Exception as err:  # a bad broker address, an unreadable checkpoint: say so, no trace
-        typer.echo(f"error: cannot start the pipeline: {err}", err=True)
-        raise typer.Exit(1) from err
+        raise failed(err) from err
     try:
         pipeline.await_termination(duration)
     except KeyboardInterrupt:
         typer.echo("stopping (the running batch is replayed on the next start)", err=True)
     except Exception as err:
-        typer.echo(f"error: the pipeline failed: {str(err).splitlines()[0]}", err=True)
         pipeline.stop()
-        raise typer.Exit(1) from err
+        raise failed(err) from err
     pipeline.stop()
     return pipeline.summary()
 
