@@ -3,11 +3,12 @@
 `BulkProducer` is the fast path for code that sends thousands of messages at once (the stream
 job's outputs): confluent-kafka (librdkafka) with the same defaults, encoding and partitioner.
 
-Producer defaults from the course (docs/architecture.md §6): gzip, batch 16 KB, linger 10 ms, acks=all.
-Tansu stores gzip, snappy, lz4 and zstd batches from either client; kafka-python reads the last
-three only with their libraries (lz4, python-snappy, zstandard: dependencies of the course).
-Consumers get a short group session timeout because Tansu's group join waits for it (docs/architecture.md
-§7); pipeline readers should `assign()` partitions explicitly and need no group at all.
+Producer defaults from the course (docs/architecture.md §6): gzip, batch 16 KB, linger 10 ms,
+acks=all. Tansu stores gzip, snappy, lz4 and zstd batches from either client; kafka-python reads
+the last three only with their libraries (lz4, python-snappy, zstandard: dependencies of the
+course). Consumers get a short group session timeout because Tansu's group join waits for it
+(docs/architecture.md §7); pipeline readers should `assign()` partitions explicitly and need no
+group at all.
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ flag or an environment variable.
 - `--cluster-id` (env `CLUSTER_ID`, default `tansu_cluster`).
 - It logs to stdout (a banner and `ready in ...`); SIGTERM stops it.
 
-Known behaviour to design around (docs/architecture.md §7): ListOffsets(latest) answers the base offset
-of the last record batch plus one, not the high watermark (use `fmslab.broker.offsets`, and
+Known behaviour to design around (docs/architecture.md §7): ListOffsets(latest) answers the base
+offset of the last record batch plus one, not the high watermark (use `fmslab.broker.offsets`, and
 `consumer_at_end` to start at the end), and a consumer-group join waits for the session timeout
 (group demos use a short `session_timeout_ms`).
 """
