@@ -1,7 +1,7 @@
 """The FMS reading as the API sends it: its field names, in one place for every module.
 
-See DESIGN.md section 4 for types and ranges; the quality rules (data/quality_rules.yaml) hold
-what is valid.
+See docs/architecture.md (domain facts) for types and ranges; the quality rules
+(data/quality_rules.yaml) hold what is valid.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The rules file holds DESIGN.md section 4 as data, and bad rule data is refused."""
+"""The rules file holds docs/architecture.md, domain facts as data, and bad rule data is refused."""
 
 from __future__ import annotations
 

@@ -3,10 +3,12 @@
 `BulkProducer` is the fast path for code that sends thousands of messages at once (the stream
 job's outputs): confluent-kafka (librdkafka) with the same defaults, encoding and partitioner.
 
-Producer defaults from the course (DESIGN.md section 4): gzip, batch 16 KB, linger 10 ms, acks=all.
+Producer defaults from the course (docs/architecture.md, domain facts): gzip, batch 16 KB,
+linger 10 ms, acks=all.
 gzip was checked against Tansu 0.6.0: compressed batches are stored and read back intact.
-Consumers get a short group session timeout because Tansu's group join waits for it (DESIGN.md
-section 5); pipeline readers should `assign()` partitions explicitly and need no group at all.
+Consumers get a short group session timeout because Tansu's group join waits for it
+(docs/architecture.md, decisions); pipeline readers should `assign()` partitions explicitly and
+need no group at all.
 """
 
 from __future__ import annotations

@@ -12,12 +12,14 @@ flag or an environment variable.
   `tcp://localhost:9092`): what metadata tells clients; must match the listener, or clients that
   follow metadata would connect to the default port.
 - `--storage-engine memory://tansu/` (env `STORAGE_ENGINE`): memory storage, so a restart forgets
-  every topic and record (DESIGN.md section 5: the collector's landing archive covers this).
+  every topic and record (docs/architecture.md, decisions: the collector's landing archive
+  covers this).
   `postgres://` and `s3://` engines exist upstream but are not built into this binary.
 - `--cluster-id` (env `CLUSTER_ID`, default `tansu_cluster`).
 - It logs to stdout (a banner and `ready in ...`); SIGTERM stops it.
 
-Known behaviour to design around (DESIGN.md section 5): ListOffsets(latest) answers the base offset
+Known behaviour to design around (docs/architecture.md, decisions): ListOffsets(latest) answers
+the base offset
 of the last record batch, not the high watermark (use `fmslab.broker.offsets`), and a consumer-group
 join waits for the session timeout (group demos use a short `session_timeout_ms`).
 """

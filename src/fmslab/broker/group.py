@@ -2,7 +2,8 @@
 
 Each member pauses what it is assigned until every member has its share, then reads. So no member
 reads a record that a later rebalance hands to another member, and the split shown is exact. Tansu
-makes a joining member wait about one session timeout (DESIGN.md section 5): expect a few seconds.
+makes a joining member wait about one session timeout (docs/architecture.md, decisions): expect
+a few seconds.
 """
 
 from __future__ import annotations

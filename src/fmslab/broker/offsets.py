@@ -1,7 +1,8 @@
 """End offsets and consumer lag that are right on Tansu and on Apache Kafka.
 
 Tansu's ListOffsets(latest) answers the base offset of a partition's last record batch, not its high
-watermark (DESIGN.md section 5), so `KafkaConsumer.end_offsets()` undercounts whenever the producer
+watermark (docs/architecture.md, decisions), so `KafkaConsumer.end_offsets()` undercounts
+whenever the producer
 batches. Every fetch response, however, carries the partition's true high watermark. So: list the
 offsets, fetch from there (on Tansu that is the last batch; on Kafka it is the end, so nothing comes
 back), and take the largest of the listed offset, the fetch's high watermark and the last fetched

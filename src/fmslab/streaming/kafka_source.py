@@ -1,6 +1,7 @@
 """Kafka as a Spark source in both modes: the native connector (stack) or our own (embedded).
 
-No registry reachable here ships Spark's Kafka connector jar (DESIGN.md section 5), so embedded mode
+No registry reachable here ships Spark's Kafka connector jar (docs/architecture.md, decisions),
+so embedded mode
 reads Kafka through a Python data source (Spark 4's `pyspark.sql.datasource`), registered as
 `fms-kafka`. It takes the native source's option names and yields its columns (key, value, topic,
 partition, offset, timestamp, timestampType), so code downstream cannot tell the two apart.

@@ -27,7 +27,7 @@ from fmslab.reading import MOTORS, SENSORS
 CORRUPT = "_corrupt"
 PARSE_ERROR = "parse_error"
 
-# The reading as typed columns (DESIGN.md section 4, plus what the collector adds).
+# The reading as typed columns (docs/architecture.md, domain facts, plus what the collector adds).
 READING_SCHEMA = StructType(
     [
         StructField("time", TimestampType()),

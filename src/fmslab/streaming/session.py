@@ -1,6 +1,7 @@
 """The course's SparkSession: `local[*]` on a laptop (embedded), the standalone master on the stack.
 
-Spark 4 needs a full JDK 17 or 21 (DESIGN.md section 5), so the JDK is checked before the JVM is
+Spark 4 needs a full JDK 17 or 21 (docs/architecture.md, decisions), so the JDK is checked
+before the JVM is
 started and a missing or unfit one gets an error that names the fix, instead of Spark's
 "Java gateway process exited before sending its port number".
 

@@ -8,7 +8,7 @@ Each rule exists three ways that give identical results:
 - Spark wrappers: `python_udfs()` (row at a time, `udf`) and `pandas_udfs()` (a batch of rows
   at a time over Arrow, `pandas_udf`).
 
-Every number comes from `data/udf_thresholds.yaml` (DESIGN.md section 4, "Alert thresholds").
+Every number comes from `data/udf_thresholds.yaml` (docs/architecture.md, "Alert thresholds").
 A value is missing when it is null, NaN or the device's `-1` read-failure sentinel.
 
 Floating point: the numpy versions do the same IEEE operations in the same order as the pure
