@@ -31,11 +31,15 @@ def outside_legend(ax: Axes, **options: object) -> None:
 
 
 def draw_dimension_bars(
-    ax: Axes, values: dict[str, float], targets: dict[str, float], title: str
+    ax: Axes,
+    values: dict[str, float],
+    targets: dict[str, float],
+    title: str,
+    legend: bool = True,
 ) -> Axes:
     """Bars of quality dimensions in % (green pass, red fail) with each target as a dashed line
     across its bar. The figures go under the bars, in the tick labels, so no label sits on a
-    target line."""
+    target line. `legend=False` leaves the legend to a neighbouring chart."""
     names = list(values)
     heights = [values[n] * 100 for n in names]
     passed = [values[n] >= targets.get(n, 0.0) for n in names]
@@ -63,17 +67,19 @@ def draw_dimension_bars(
         Patch(color=_FAIL, label="misses target"),
         Line2D([], [], color=_TARGET, ls="--", label="target"),
     ]
-    outside_legend(ax, handles=handles)
+    if legend:
+        outside_legend(ax, handles=handles)
     return ax
 
 
-def plot_dimensions(report: QualityReport, ax: Axes | None = None) -> Axes:
+def plot_dimensions(report: QualityReport, ax: Axes | None = None, legend: bool = True) -> Axes:
     """Bars of the four dimensions (green pass, red fail) with a target line on each bar."""
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.5))
     values = {name: d.value for name, d in report.dimensions.items()}
     targets = {name: d.target for name, d in report.dimensions.items()}
-    return draw_dimension_bars(ax, values, targets, f"Data quality: score {report.score:.1%}")
+    title = f"Data quality: score {report.score:.1%}"
+    return draw_dimension_bars(ax, values, targets, title, legend)
 
 
 def plot_distributions(
