@@ -20,7 +20,7 @@ class Member(threading.Thread):
 
     def __init__(self, bootstrap: str, topic: str, group: str) -> None:
         super().__init__(daemon=True)
-        # Short session timeout: Tansu's group join waits about this long (DESIGN.md section 5).
+        # Short session timeout: Tansu's group join waits about this long (docs/architecture.md).
         self.consumer: KafkaConsumer = make_consumer(bootstrap, topic, group_id=group)
         self.seen: list[tuple[int, int]] = []
         self.assignment: set[TopicPartition] = set()

@@ -23,7 +23,7 @@ SAMPLES = 6000  # readings per device for the statistics
 def test_profiles_are_the_seed_course_distributions() -> None:
     profiles = load_profiles()
     assert [p.device_id for p in profiles] == [1, 2, 3, 4, 5]
-    # DESIGN.md section 4 (spot checks across devices and fields)
+    # docs/architecture.md, domain facts (spot checks across devices and fields)
     assert (profiles[0].field("sensor1").mean, profiles[0].field("sensor1").stddev) == (80.0, 5.0)
     assert (profiles[1].field("motor2").mean, profiles[1].field("motor2").stddev) == (870, 85)
     assert (profiles[4].field("sensor3").mean, profiles[4].field("sensor3").stddev) == (79.0, 6.4)
