@@ -6,10 +6,10 @@ is no "missing" sentinel, `isFail` a boolean, times in the strict `...THH:MM:SS[
 such a reading no field is rejected, defaulted or interpolated, so it is kept unless its
 (DeviceId, time) was seen (a failing reading with a rejected field is never plain: the engine
 routes it, to alerts with its reasons); what remains to decide is stateful: the duplicate check
-and the time
-checks (a cheap loop over the records) and the outlier checks against the window of the last
-`outliers.window` observed values, which this module computes for a whole run of readings at once
-with numpy (sliding windows, sorted rows for the quartiles, mean and deviation per row).
+and the time checks (a cheap loop over the records) and the outlier checks against the window of
+the last `outliers.window` observed values, which this module computes for a whole run of
+readings at once with numpy (sliding windows, sorted rows for the quartiles, mean and deviation
+per row).
 
 Exactness. Quartiles are computed with the same floating-point operations as `stats.quantile`, so
 the IQR test is bit for bit the engine's. The z-score here is approximate (numpy sums); every value
