@@ -1,8 +1,16 @@
-"""The course's requirements specification (data/requirements.yaml) and NFR targets as checks."""
+"""The course's requirements specification (data/requirements.yaml) and NFR targets as checks.
+
+The rule for a verdict: a requirement is "pass" or "fail" only when the figure its target names
+(`target.metric`, in `target.unit`, produced as `measured_by` says) was measured and compared.
+Any other figure, however close (one HTTP request is not end-to-end latency, a configured
+replication factor is not a loss count), leaves it "not measured here (chapter N)": `assess`
+enforces this, so a chapter cannot pass a requirement on a stand-in figure.
+"""
 
 from __future__ import annotations
 
 import operator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,3 +78,55 @@ def meets_target(target: dict[str, Any], measured: float | None) -> str:
     if op not in _COMPARE:
         raise ValueError(f"unknown comparison {op!r} in target {target.get('text')!r}")
     return "pass" if _COMPARE[op](measured, target["value"]) else "fail"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A figure a run produced: which metric it is (a target's `metric`), its value and unit,
+    and how it was produced (shown beside the verdict)."""
+
+    metric: str
+    value: float
+    unit: str | None
+    how: str = ""
+
+
+def not_measured_here(nfr: dict[str, Any]) -> str:
+    """The verdict of a requirement no figure here settles: `not measured here (chapter 10)`."""
+    return f"not measured here (chapter {nfr['chapter']})"
+
+
+def assess(nfr: dict[str, Any], measurement: Measurement | None) -> str:
+    """'pass' / 'fail' when `measurement` is the figure the requirement's target names (same
+    metric, same unit); 'review' for targets no figure can settle; otherwise
+    `not measured here (chapter N)`, N being the chapter that measures it in full."""
+    target = nfr["target"]
+    if target.get("op") == "review":
+        return "review"
+    if measurement is None or (measurement.metric, measurement.unit) != (
+        target["metric"],
+        target.get("unit"),
+    ):
+        return not_measured_here(nfr)
+    return meets_target(target, measurement.value)
+
+
+def assessment_frame(spec: dict[str, Any], measurements: dict[str, Measurement]) -> pd.DataFrame:
+    """One row per NFR: its target, the figure it needs, what was measured here (the
+    measurement's metric and how, never its value: timings differ per run), and the verdict."""
+    import pandas as pd
+
+    rows = []
+    for nfr in spec["non_functional_requirements"]:
+        seen = measurements.get(nfr["id"])
+        rows.append(
+            {
+                "id": nfr["id"],
+                "target": nfr["target"]["text"],
+                "needs": nfr["target"]["metric"],
+                "measured here": f"{seen.metric} ({seen.how})" if seen and seen.how else "",
+                "result": assess(nfr, seen),
+                "measured in full by": f"ch. {nfr['chapter']}: {nfr['measured_by']}",
+            }
+        )
+    return pd.DataFrame(rows).set_index("id")

@@ -85,7 +85,15 @@ _CASES: list[dict[str, Any]] = [
     {"collected_at": "noon"},  # bad metadata
     {"sensor3": float("nan")},  # NaN (json.dumps writes NaN) -> not a finite number
     {"motor2": 10**400},  # beyond float -> not a finite number
+    # A failing device: a rejected field still raises the alert (alerts, with the reason) ...
+    {"isFail": True, "sensor1": "abc"},  # craft-33
+    {"isFail": True, "motor1": "fast", "sensor2": -1},  # craft-34
+    # ... unless the reading cannot be tied to a device and a time: quarantine alone.
+    {"isFail": True, "DeviceId": 9},  # craft-35
+    {"isFail": True, "time": "yesterday"},  # craft-36
 ]
+FAILING_WITH_REJECTIONS = ("craft-33", "craft-34")
+FAILING_UNTIED = ("craft-35", "craft-36")
 RAW_CASES: list[str | bytes] = [
     '{"time": "2024-01-16T09:00:00Z", "DeviceId": 1,',  # truncated
     "[1, 2, 3]",  # JSON, not an object

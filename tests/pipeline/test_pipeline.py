@@ -18,7 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from pipeline_data import RAW_CASES, crafted, encoded, exercise_rules, produce, simulated
+from pipeline_data import (
+    FAILING_UNTIED,
+    FAILING_WITH_REJECTIONS,
+    RAW_CASES,
+    crafted,
+    encoded,
+    exercise_rules,
+    produce,
+    simulated,
+)
 from pyspark.sql import SparkSession
 
 from fmslab.broker.embedded import embedded_broker
@@ -32,6 +41,7 @@ from fmslab.quality.rules import QualityRules, load_rules
 from fmslab.quality.validator import parse_item
 from fmslab.streaming.pipeline import run_pipeline, start_pipeline
 from fmslab.streaming.processing import device_of
+from fmslab.streaming.sinks import alert_events
 
 # The module's scenario (three pipeline runs) is set up inside the first test's time budget.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -201,6 +211,27 @@ def test_spark_routes_exactly_like_check_readings(scenario: Scenario) -> None:
     actions = {check.action for rec in oracle.routed for check in rec.checks.values()}
     assert {"interpolated", "defaulted", "nulled", "clipped", "flagged", "rejected"} <= actions
     assert {rec.zone for rec in oracle.routed} == {"processed", "alerts", "quarantine", "dropped"}
+
+
+def test_a_failing_device_is_never_silenced_by_a_quality_problem(scenario: Scenario) -> None:
+    """Spark and pandas agree: a failing reading with a rejected field goes to alerts with its
+    reasons (and so to fms-alerts); one without a device or a valid time is quarantined."""
+    stored = scenario.stored().set_index("reading_id")
+    oracle = check_readings([encoded(m) for m in scenario.messages], scenario.rules)
+    by_id = {rec.record.get("reading_id"): rec for rec in oracle.routed}
+    for reading_id in FAILING_WITH_REJECTIONS:
+        row, rec = stored.loc[reading_id], by_id[reading_id]
+        assert row["zone"] == rec.zone == "alerts", reading_id
+        reasons = list(row["reasons"])
+        assert reasons == rec.reasons and reasons[-1] == "isFail: failure reported"
+        assert any(r.endswith("rejected") for r in reasons), reasons
+    for reading_id in FAILING_UNTIED:
+        assert stored.loc[reading_id, "zone"] == by_id[reading_id].zone == "quarantine"
+    alerts = scenario.zone("alerts")
+    events = alert_events(alerts.assign(zone="alerts"), oracle.report, 0)
+    published = {e["reading_id"]: e for e in events if e["type"] == "device_failure"}
+    assert set(FAILING_WITH_REJECTIONS) <= set(published)
+    assert any(r.endswith("rejected") for r in published["craft-33"]["reasons"])
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -44,6 +44,9 @@ def test_plot_dimensions_makes_its_own_axes(result) -> None:
 
 def test_plot_distributions(result) -> None:
     fig = plot_distributions(result.frame(), ["sensor1", "motor1"])
-    assert [ax.get_title() for ax in fig.axes] == ["sensor1", "motor1"]
+    assert [ax.get_title() for ax in fig.axes] == [
+        "sensor1: temperature",
+        "motor1: main motor speed",
+    ]
     assert len(fig.axes[0].get_lines()) == 2  # the two IQR bounds
     plt.close(fig)

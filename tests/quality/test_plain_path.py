@@ -181,3 +181,17 @@ def test_z_scores_on_the_threshold_are_decided_exactly() -> None:
     probes = [53.1, 53.35, 52.9, 53.05, 47.1]
     items = [r for d, p in enumerate(probes, start=1) for r in _probe_device(d, p)]
     _both_ways(items, batch=len(items), now=None)
+
+
+def test_failing_readings_with_rejected_fields_inside_a_run_route_the_same() -> None:
+    """A failing reading with a rejected field is not plain: the engine sends it to alerts (the
+    failing-device rule), and the column-wise path around it gives the same rows and state."""
+    items: list[Any] = _tied_readings(5, 300)
+    for i in (120, 121, 200, 260):
+        items[i] = {**items[i], "isFail": True, "sensor2": "N/A"}
+    items[230] = {**items[230], "isFail": True, "DeviceId": 9}  # no known device: quarantine
+    _both_ways(items, batch=300)
+    routed = route_records(QualityValidator(RULES), _kafka_rows(items, 0), NOW)
+    zones = dict(zip(routed["kafka_offset"], routed["zone"], strict=True))
+    assert [zones[i] for i in (120, 121, 200, 260)] == ["alerts"] * 4
+    assert zones[230] == "quarantine"

@@ -19,9 +19,38 @@ def test_isfail_goes_to_alerts() -> None:
     assert result.report.zone_counts["alerts"] == 2
 
 
-def test_invalid_isfail_reading_goes_to_quarantine_not_alerts() -> None:
-    rec = check_readings([reading(isFail=True, DeviceId=9)]).routed[0]
-    assert rec.zone == "quarantine"
+def test_failing_reading_without_a_device_or_time_is_quarantined_alone() -> None:
+    untied = [
+        reading(isFail=True, DeviceId=9),
+        reading(isFail=True, DeviceId=None),
+        reading(t=10, isFail=True, time="yesterday"),
+    ]
+    result = check_readings(untied)
+    assert [r.zone for r in result.routed] == ["quarantine"] * 3
+    assert result.report.zone_counts["alerts"] == 0
+
+
+def test_failing_reading_with_a_rejected_field_still_raises_its_alert() -> None:
+    # A data-quality problem must never silence a failing machine (docs/architecture.md).
+    result = check_readings(
+        [
+            reading(t=0),
+            reading(t=10, isFail=True, sensor1="N/A"),
+            reading(t=20, isFail=False, sensor1="N/A"),
+        ]
+    )
+    alert, quiet = result.routed[1], result.routed[2]
+    assert alert.zone == "alerts"
+    assert alert.reasons == ["sensor1: not a number ('N/A') rejected", "isFail: failure reported"]
+    assert alert.record["sensor1"] is None and alert.record["sensor2"] == 90.0
+    assert quiet.zone == "quarantine"  # the same problem without a failure: quarantine, as before
+    assert result.report.zone_counts == {"processed": 1, "alerts": 1, "quarantine": 1, "dropped": 0}
+
+
+def test_a_failing_reading_kept_in_alerts_is_remembered_for_duplicates() -> None:
+    failing = reading(t=10, isFail=True, motor1="fast")
+    result = check_readings([failing, failing])
+    assert [r.zone for r in result.routed] == ["alerts", "dropped"]
 
 
 def test_duplicate_is_dropped_and_counted() -> None:

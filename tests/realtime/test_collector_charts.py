@@ -23,4 +23,4 @@ def test_chart_has_one_bar_per_device_and_the_expected_line() -> None:
     assert [bar.get_height() for bar in ax.patches] == [6, 5, 7]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
     assert [tuple(line.get_ydata()) for line in ax.get_lines()] == [(6.0, 6.0)]
-    assert "expected" in ax.get_title()
+    assert "expected (6)" in [t.get_text() for t in ax.get_legend().get_texts()]

@@ -11,6 +11,7 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 _BAR, _EXPECTED = "#1565c0", "#333333"
 
@@ -25,16 +26,19 @@ def readings_per_device(readings: Iterable[Mapping[str, Any]]) -> dict[int, int]
 def plot_readings_per_device(
     counts: Mapping[int, int], expected: float | None = None, title: str | None = None
 ) -> Figure:
-    """Bars of readings per device; a dashed line at `expected` (duration / interval) if given."""
+    """Bars of readings per device; a dashed line at `expected` (duration / interval) if given,
+    named in a legend right of the bars (where it covers none of them)."""
     fig, ax = plt.subplots()
     devices = [str(device) for device in counts]
-    ax.bar(devices, list(counts.values()), color=_BAR, width=0.6)
+    ax.bar(devices, list(counts.values()), color=_BAR, width=0.6, label="readings collected")
     if expected is not None:
-        ax.axhline(expected, color=_EXPECTED, linestyle="--", linewidth=1)
+        ax.axhline(
+            expected, color=_EXPECTED, linestyle="--", linewidth=1, label=f"expected ({expected:g})"
+        )
     ax.set_xlabel("DeviceId")
-    ax.set_ylabel("readings")
-    ax.set_title(
-        title or "Readings collected per device" + ("; dashed: expected" if expected else "")
-    )
+    ax.set_ylabel("readings (count)")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(title or "Readings collected per device")
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize="small")
     fig.tight_layout()
     return fig

@@ -20,8 +20,11 @@ matplotlib.use("Agg")  # no display: the report is written to a file
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-_PASS, _FAIL, _BAR = "#2e7d32", "#c62828", "#1565c0"
+from fmslab.quality.charts import draw_dimension_bars  # noqa: E402
+
+_BAR = "#1565c0"
 
 
 def figure_png(fig: Figure) -> str:
@@ -32,36 +35,23 @@ def figure_png(fig: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _bars(labels: list[str], values: list[float], title: str, ylabel: str) -> Figure:
+def _bars(labels: list[str], values: list[float], title: str, xlabel: str, ylabel: str) -> Figure:
+    """Count bars, each labelled with its count (no reference line to collide with)."""
     fig, ax = plt.subplots(figsize=(5.5, 3.2))
     bars = ax.bar(labels, values, color=_BAR, width=0.6)
     ax.bar_label(bars, fmt="%g", fontsize=8)
+    ax.margins(y=0.15)  # room above the tallest bar for its label
     ax.set_title(title)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return fig
 
 
 def dimensions_chart(dimensions: dict[str, float], targets: dict[str, float]) -> Figure:
     """The four dimensions in % (green pass, red fail), their targets as dashed lines."""
-    fig, ax = plt.subplots(figsize=(5.5, 3.2))
-    names = list(dimensions)
-    values = [dimensions[n] * 100 for n in names]
-    colors = [_PASS if dimensions[n] >= targets.get(n, 0) else _FAIL for n in names]
-    bars = ax.bar(names, values, color=colors, width=0.6)
-    ax.bar_label(bars, fmt="%.1f%%", fontsize=8)
-    for bar, name in zip(bars, names, strict=True):
-        if name in targets:
-            x = bar.get_x()
-            ax.hlines(
-                targets[name] * 100,
-                x - 0.08,
-                x + bar.get_width() + 0.08,
-                colors="#333333",
-                linestyles="--",
-            )
-    ax.set_ylim(0, 110)
-    ax.set_ylabel("%")
-    ax.set_title("Quality dimensions (dashed: target)")
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    draw_dimension_bars(ax, dimensions, targets, "Quality dimensions against their targets")
     return fig
 
 
@@ -69,8 +59,9 @@ def latency_chart(latencies: list[float]) -> Figure:
     """Histogram of seconds from collected_at to readable in the lake."""
     fig, ax = plt.subplots(figsize=(5.5, 3.2))
     ax.hist(latencies, bins=30, color=_BAR)
-    ax.set_xlabel("seconds from collection to readable in the lake")
-    ax.set_ylabel("readings")
+    ax.set_xlabel("seconds from collection to readable in the lake (s)")
+    ax.set_ylabel("readings (count)")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("End-to-end latency")
     return fig
 
@@ -87,11 +78,18 @@ def charts(
                 [f"device {d}" for d in per_device],
                 list(per_device.values()),
                 "Readings collected per device",
-                "readings",
+                "DeviceId",
+                "readings (count)",
             )  # fmt: skip
         ),
         "Rows per lake zone": figure_png(
-            _bars(list(zones), list(zones.values()), "Rows stored per lake zone", "rows")
+            _bars(
+                list(zones),
+                list(zones.values()),
+                "Rows stored per lake zone",
+                "zone",
+                "rows (count)",
+            )
         ),
     }
     if figures["quality"]["dimensions"]:

@@ -4,10 +4,12 @@ Most readings a device sends are *plain*: a JSON object with exactly the rule fi
 collector's id and collection time), every number a finite JSON number that rounds into range and
 is no "missing" sentinel, `isFail` a boolean, times in the strict `...THH:MM:SS[.ffffff]Z` form. For
 such a reading no field is rejected, defaulted or interpolated, so it is kept unless its
-(DeviceId, time) was seen; what remains to decide is stateful: the duplicate check and the time
-checks (a cheap loop over the records) and the outlier checks against the window of the last
-`outliers.window` observed values, which this module computes for a whole run of readings at once
-with numpy (sliding windows, sorted rows for the quartiles, mean and deviation per row).
+(DeviceId, time) was seen (a failing reading with a rejected field is never plain: the engine
+routes it, to alerts with its reasons); what remains to decide is stateful: the duplicate check
+and the time checks (a cheap loop over the records) and the outlier checks against the window of
+the last `outliers.window` observed values, which this module computes for a whole run of
+readings at once with numpy (sliding windows, sorted rows for the quartiles, mean and deviation
+per row).
 
 Exactness. Quartiles are computed with the same floating-point operations as `stats.quantile`, so
 the IQR test is bit for bit the engine's. The z-score here is approximate (numpy sums); every value

@@ -4,10 +4,13 @@ Routing of one record, in this order (the Spark implementation mirrors it):
 
 1. not a JSON object -> quarantine ("malformed JSON: ...", "not a JSON object (array)");
 2. every field through `fields.clean_field` (convert, complete, range, outliers);
-3. a rejected key field (time, DeviceId) or any other rejected field -> quarantine;
+3. a rejected key field (time, DeviceId) -> quarantine: the reading cannot be tied to a device
+   and a time; any other rejected field -> quarantine too, unless isFail is true (step 6);
 4. a (DeviceId, time) already accepted -> dropped ("duplicate of (3, 2024-01-15T14:30:00Z)");
 5. time checks (order, skew, delay, interval) only add reasons, they never move a record;
-6. isFail true -> alerts ("isFail: failure reported"), else processed.
+6. isFail true -> alerts ("isFail: failure reported"), else processed. A failing reading with
+   a rejected field still goes to alerts, carrying that field's reason (its value is null): a
+   data-quality problem must never silence a failing machine (docs/architecture.md, routing).
 
 Only records routed to processed or alerts change the validator's memory (outlier windows,
 previous valid values, seen keys, previous reading's time); a quarantined or dropped copy
@@ -111,7 +114,10 @@ class QualityValidator:
         times: dict[str, datetime] = {}
         out.reasons += self._extras(obj, out.record, times)
         time_check = checks[self._time_field]
-        if device is None or any(check.rejected for check in checks.values()):
+        alert_field = self.rules.routing.alert_field
+        failing = checks[alert_field].value is True
+        rejected = any(check.rejected for check in checks.values())
+        if device is None or time_check.rejected or (rejected and not failing):
             out.zone = "quarantine"
             out.raw = raw if raw is not None else _raw_text(obj)
             return out
@@ -122,8 +128,7 @@ class QualityValidator:
             return out
         collected = times.get(self.rules.timeliness.collected_at_field)
         self._time_checks(out, device, when, collected, now)
-        alert_field = self.rules.routing.alert_field
-        if checks[alert_field].value is True:
+        if failing:
             out.zone = "alerts"
             out.reasons.append(f"{alert_field}: failure reported")
         self._commit(device, checks, when, collected)

@@ -1,0 +1,197 @@
+"""Every chart the library draws has a title, axis labels (with units where the axis has
+numbers), integer ticks where it counts, and a legend that covers none of its plotting area.
+
+The figures are drawn headless (Agg) from small real inputs and written as PNG files under the
+test's temporary directory (FMSLAB_CHART_DIR=<dir> keeps them for a look).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.category import StrCategoryConverter  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from fmslab.collector import charts as collector_charts  # noqa: E402
+from fmslab.jobs import report as job_report  # noqa: E402
+from fmslab.quality import charts as quality_charts  # noqa: E402
+from fmslab.quality import check_readings  # noqa: E402
+from fmslab.simulator import simulate_readings  # noqa: E402
+from fmslab.streaming import charts as stream_charts  # noqa: E402
+from fmslab.streaming.aggregates import window_aggregates  # noqa: E402
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "fmslab"
+# Modules that import matplotlib only to configure it, and draw nothing.
+NOT_DRAWING = {"notebook.py"}
+
+
+@pytest.fixture(scope="module")
+def inputs() -> dict:
+    raw = simulate_readings(seed=3, devices=3, count=60, faults="chaos")
+    result = check_readings(raw)
+    accepted = result.frame().query("zone in ['processed', 'alerts']")
+    # Leave minutes 3 and 4 out: the window chart must show the gap, not bridge it.
+    minute = pd.to_datetime(accepted["time"], utc=True).dt.minute
+    aggregates = window_aggregates(accepted[~minute.isin([33, 34])])
+    batches = pd.DataFrame(
+        {"batch_id": [0, 1, 2], "score": [0.9, 0.95, 1.0], "completeness": [0.98, 0.99, 1.0]}
+    )
+    for name in ("accuracy", "consistency", "timeliness"):
+        batches[name] = [0.97, 0.99, 1.0]
+    figures = {
+        "readings_per_device": {1: 12, 2: 11},
+        "zones": {"processed": 20, "alerts": 2, "quarantine": 1},
+        "quality": {"dimensions": {name: d.value for name, d in result.report.dimensions.items()}},
+    }
+    return {
+        "result": result,
+        "clean": result.frame(),
+        "aggregates": aggregates,
+        "batches": batches,
+        "figures": figures,
+    }
+
+
+def _figures(inputs: dict) -> dict[str, Callable[[], Figure]]:
+    report = inputs["result"].report
+    targets = {name: d.target for name, d in report.dimensions.items()}
+    return {
+        "quality.plot_dimensions": lambda: quality_charts.plot_dimensions(report).figure,
+        "quality.plot_distributions": lambda: quality_charts.plot_distributions(
+            inputs["clean"], ["sensor1", "motor1"]
+        ),
+        "collector.plot_readings_per_device": lambda: collector_charts.plot_readings_per_device(
+            {1: 12, 2: 11, 3: 12}, expected=12
+        ),
+        "jobs.dimensions_chart": lambda: job_report.dimensions_chart(
+            inputs["figures"]["quality"]["dimensions"], targets
+        ),
+        "jobs.latency_chart": lambda: job_report.latency_chart([0.5, 0.7, 1.1, 2.0]),
+        "jobs._bars": lambda: job_report._bars(["a", "b"], [3, 4], "title", "zone", "rows (count)"),
+        "streaming.plot_batch_quality": lambda: stream_charts.plot_batch_quality(inputs["batches"]),
+        "streaming.plot_window_means": lambda: stream_charts.plot_window_means(
+            inputs["aggregates"]
+        ),
+    }
+
+
+# Every public chart function (plot_*, *_chart) of every drawing module, as named above.
+DRAWN = {
+    "quality/charts.py": {"plot_dimensions", "plot_distributions", "draw_dimension_bars"},
+    "collector/charts.py": {"plot_readings_per_device"},
+    "jobs/report.py": {"dimensions_chart", "latency_chart"},
+    "streaming/charts.py": {"plot_batch_quality", "plot_window_means"},
+}
+
+
+def _chart_functions(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        and (node.name.startswith(("plot_", "draw_")) or node.name.endswith("_chart"))
+    }
+
+
+def test_the_test_draws_every_chart_the_library_draws() -> None:
+    drawing = {
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if "matplotlib" in path.read_text(encoding="utf-8")
+    } - NOT_DRAWING
+    assert drawing == set(DRAWN), "a module draws charts this test does not check"
+    for module, names in DRAWN.items():
+        assert _chart_functions(SRC / module) == names, module
+
+
+def _is_categorical(axis) -> bool:
+    return isinstance(axis.get_converter(), StrCategoryConverter)
+
+
+def _check_axes(ax: Axes, name: str) -> None:
+    assert ax.get_title(), f"{name}: no title"
+    for axis, label in ((ax.xaxis, ax.get_xlabel()), (ax.yaxis, ax.get_ylabel())):
+        assert label, f"{name}: an axis without a label"
+        identifier = label.lower().endswith("id")  # batch ids, DeviceId: no unit
+        if not _is_categorical(axis) and not identifier:
+            assert "(" in label and label.endswith(")"), f"{name}: {label!r} has no unit"
+        if label.endswith("(count)") or (identifier and not _is_categorical(axis)):
+            locator = axis.get_major_locator()
+            assert isinstance(locator, MaxNLocator) and locator._integer, (
+                f"{name}: the count axis {label!r} may show fractional ticks"
+            )
+
+
+def _overlaps(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def _check_legends(fig: Figure, name: str) -> None:
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + list(fig.legends)
+    for legend in legends:
+        box = legend.get_window_extent(renderer)
+        for ax in fig.axes:
+            assert not _overlaps(box, ax.get_window_extent(renderer)), (
+                f"{name}: the legend covers the plotting area"
+            )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "quality.plot_dimensions",
+        "quality.plot_distributions",
+        "collector.plot_readings_per_device",
+        "jobs.dimensions_chart",
+        "jobs.latency_chart",
+        "jobs._bars",
+        "streaming.plot_batch_quality",
+        "streaming.plot_window_means",
+    ],
+)
+def test_chart_is_readable(name: str, inputs: dict, tmp_path: Path) -> None:
+    fig = _figures(inputs)[name]()
+    try:
+        for ax in fig.axes:
+            _check_axes(ax, name)
+        _check_legends(fig, name)
+        out = Path(os.environ.get("FMSLAB_CHART_DIR", tmp_path))
+        out.mkdir(parents=True, exist_ok=True)
+        fig.savefig(out / f"{name}.png", dpi=80, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+
+
+def test_window_chart_shows_one_window_size_and_breaks_at_empty_minutes(inputs: dict) -> None:
+    aggregates = inputs["aggregates"]
+    series = stream_charts.window_series(aggregates, "sensor1_mean")
+    minutes = aggregates[aggregates["window"] == "1 minute"]
+    # Only the 1-minute rows, one row per minute from the first to the last, gaps as NaN.
+    assert series.notna().sum().sum() == minutes["sensor1_mean"].notna().sum()
+    assert (series.index.to_series().diff().dropna() == pd.Timedelta("1min")).all()
+    gap = series.index.minute.isin([33, 34])
+    assert gap.any() and series[gap].isna().all().all()
+    fig = stream_charts.plot_window_means(aggregates)
+    try:
+        lines = fig.axes[0].get_lines()
+        assert len(lines) == series.shape[1]
+        assert all(pd.isna(line.get_ydata()[gap]).all() for line in lines)
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError, match="unknown window"):
+        stream_charts.window_series(aggregates, "sensor1_mean", "5 minutes")

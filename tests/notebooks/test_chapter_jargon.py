@@ -1,0 +1,44 @@
+"""A chapter explains the course's jargon where a reader first meets it, in its narrative.
+
+For each term, the first markdown cell of a chapter that names it must also hold a phrase that
+explains it. Checked for the chapters listed in EXPLAINED; add a chapter once its jargon is
+explained.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.notebooks.course_notebooks import ROOT, read
+
+pytestmark = pytest.mark.notebook
+
+# term -> phrases of which one must stand in the cell where the term first appears
+JARGON = {
+    "Tansu": ("Kafka-compatible",),
+    "high watermark": ("offset after the last", "offset the next record", "end of the partition"),
+    "PSS": ("proportional set size",),
+    "column-wise path": ("one column at a time", "column by column"),
+    "Arrow": ("columnar",),
+}
+EXPLAINED = ["01", "02", "03", "08", "09"]
+PATHS = [p for n in EXPLAINED for p in sorted((ROOT / "notebooks").glob(f"{n}_*.ipynb"))]
+
+
+def test_the_listed_chapters_exist() -> None:
+    assert len(PATHS) == len(EXPLAINED)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_jargon_is_explained_on_first_use(path: Path) -> None:
+    cells = [c.source for c in read(path).cells if c.cell_type == "markdown"]
+    for term, phrases in JARGON.items():
+        first = next((text for text in cells if term in text), None)
+        if first is None:
+            continue
+        assert any(p in first for p in phrases), (
+            f"{path.name}: {term!r} first appears without an explanation ({' / '.join(phrases)}):"
+            f" {first[:200]!r}"
+        )
