@@ -52,7 +52,9 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
         4: [
             wrong(
                 "rounds x devices",
-                'frame = pd.DataFrame([httpx.get(f"{url}/{d}/").json() for d in range(1, devices + 1)])',
+                "frame = pd.DataFrame(\n"
+                '    [httpx.get(f"{url}/{d}/").json() for d in range(1, devices + 1)]\n'
+                ")",
                 None,
             ),
             wrong("motors too", None, "return int((frame[MEASURES[:3]] == -1).sum().sum())"),
@@ -302,14 +304,16 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
                 "not a row-at-a-time udf",
                 "@F.udf(IntegerType())\n"
                 "def near_count(a, b, c):\n"
-                "    limits = [thresholds.warning_fraction * t for t in thresholds.critical_above]\n"
+                "    limits = [thresholds.warning_fraction * t\n"
+                "              for t in thresholds.critical_above]\n"
                 "    return sum(v is not None and v > t for v, t in zip((a, b, c), limits))",
             ),
             wrong(
                 "vectorise it",
                 "@pandas_udf(IntegerType())\n"
                 "def near_count(s1: pd.Series, s2: pd.Series, s3: pd.Series) -> pd.Series:\n"
-                "    limits = [thresholds.warning_fraction * t for t in thresholds.critical_above]\n"
+                "    limits = [thresholds.warning_fraction * t\n"
+                "              for t in thresholds.critical_above]\n"
                 "    return pd.Series([sum(v > t for v, t in zip(vals, limits) if v == v)\n"
                 "                      for vals in zip(s1, s2, s3)])",
             ),
@@ -333,7 +337,8 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
             wrong(
                 "2 attempts",
                 "steps = [\n"
-                '    Step("collection", lambda: require_broker(stopped), attempts=3, backoff=0.01),\n'
+                '    Step("collection", lambda: require_broker(stopped), attempts=3,\n'
+                "         backoff=0.01),\n"
                 '    Step("processing", lambda: "nothing"),\n'
                 "]\n"
                 "cycle = Scheduler(steps, ErrorHandler(lambda incident: None)).run_cycle()",

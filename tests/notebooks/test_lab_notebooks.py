@@ -74,9 +74,10 @@ def injected_parameters(path: Path) -> str:
     declared = papermill.inspect_notebook(str(path))
     lines = [f"seed = {SMALL_PARAMETERS['seed']}"]
     for name, value in SMALL_PARAMETERS.items():
-        if name in declared and isinstance(value, int) and name != "seed":
-            if value < ast.literal_eval(declared[name]["default"]):
-                lines.append(f"{name} = {value}")
+        if name == "seed" or name not in declared or not isinstance(value, int):
+            continue
+        if value < ast.literal_eval(declared[name]["default"]):
+            lines.append(f"{name} = {value}")
     return "\n".join(lines)
 
 
