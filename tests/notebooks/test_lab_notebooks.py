@@ -23,6 +23,7 @@ from tests.notebooks.course_notebooks import CELL_TIMEOUT, LABS, ROOT, SMALL_PAR
 
 pytestmark = pytest.mark.notebook
 LAB_TIMEOUT = 900  # seconds for one lab's whole run (lab 09 runs its stream job and six checks)
+LAB_CELL_TIMEOUT = 2 * CELL_TIMEOUT  # lab 09's setup drains a topic with the stream job
 
 
 def test_regenerating_the_labs_changes_nothing():
@@ -140,13 +141,17 @@ def exercise_numbers(cells: list) -> dict[int, int]:
 @pytest.mark.parametrize("path", LABS, ids=ids(LABS))
 def test_a_student_runs_every_exercise_wrong_then_right_then_again(path: Path):
     lab, solution = read(path), read(ROOT / "solutions" / path.name)
-    wrong_answers = WRONG[path.stem]
+    wrong_answers = WRONG.get(path.stem, {})
     numbers = exercise_numbers(solution.cells)
-    assert sorted(wrong_answers) == sorted(numbers.values()), "a wrong answer for every exercise"
+    missing = sorted(set(numbers.values()) - {n for n, w in wrong_answers.items() if w})
+    assert not missing, (
+        f"tests/labs/wrong_answers.py has no wrong answer for {path.stem} exercise(s) {missing}: "
+        "add one per mistake its check's hint names"
+    )
     scratch = nbformat.v4.new_notebook(metadata=lab.metadata, cells=[nbformat.v4.new_code_cell()])
     client = nbclient.NotebookClient(
         scratch,
-        timeout=CELL_TIMEOUT,
+        timeout=LAB_CELL_TIMEOUT,
         kernel_name="python3",
         allow_errors=True,
         resources={"metadata": {"path": str(path.parent)}},
