@@ -225,6 +225,19 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
                 "consumer.close()\n"
                 "return found",
             ),
+            wrong(
+                "decode each value with json",
+                "import time\n"
+                "consumer = make_consumer(bootstrap, topic, group_id=group)\n"
+                "found = []\n"
+                "deadline = time.monotonic() + timeout\n"
+                "while len(found) < expected and time.monotonic() < deadline:\n"
+                "    for records in consumer.poll(timeout_ms=200).values():\n"
+                "        found.extend(r.value for r in records)\n"
+                "consumer.commit()\n"
+                "consumer.close()\n"
+                "return found",
+            ),
         ],
         3: [
             wrong(
