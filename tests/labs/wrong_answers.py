@@ -403,6 +403,16 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
                 "        .trigger(availableNow=True).start())",
             ),
             wrong(
+                "foreachBatch(on_batch)",
+                "raw = (spark.readStream.format(KAFKA_FORMAT)\n"
+                '       .option("kafka.bootstrap.servers", bootstrap).option("subscribe", topic)\n'
+                '       .option("startingOffsets", "earliest").load())\n'
+                'readings = parse_readings(raw).where(F.col("DeviceId").isNotNull())\n'
+                "return (readings.writeStream.foreachBatch(lambda df, batch_id: df.count())\n"
+                '        .option("checkpointLocation", checkpoint)\n'
+                "        .trigger(availableNow=True).start())",
+            ),
+            wrong(
                 "availableNow=True",
                 "raw = (spark.readStream.format(KAFKA_FORMAT)\n"
                 '       .option("kafka.bootstrap.servers", bootstrap).option("subscribe", topic)\n'
