@@ -73,6 +73,10 @@ def fresh_topic(
         time.sleep(0.1)
 
 
+def _key(item: Any) -> Any:
+    return item.get("DeviceId") if isinstance(item, dict) else None  # a malformed body: no key
+
+
 def produce_readings(bootstrap: str, topic: str, readings: Iterable[Any]) -> list[tuple[int, int]]:
     """Produce readings keyed by DeviceId (other items as they are); (partition, offset) of each.
 
@@ -82,11 +86,7 @@ def produce_readings(bootstrap: str, topic: str, readings: Iterable[Any]) -> lis
 
     producer = make_producer(bootstrap)
     try:
-        futures = [
-            producer.send(topic, key=item.get("DeviceId") if isinstance(item, dict) else None,
-                          value=item)
-            for item in readings
-        ]  # fmt: skip
+        futures = [producer.send(topic, key=_key(item), value=item) for item in readings]
         producer.flush()
         delivered = [future.get(timeout=30) for future in futures]
     finally:

@@ -1,4 +1,4 @@
-"""The labs' check helpers that need no broker or Spark (those run in the lab test)."""
+"""The labs' check helpers (the Spark ones run in the lab test, tests/notebooks)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fmslab.labcheck import RowLoopError, attempt_name, fresh_dir, on_whole_columns
+from fmslab.labcheck import (
+    RowLoopError,
+    attempt_name,
+    fresh_dir,
+    fresh_topic,
+    on_whole_columns,
+    produce_readings,
+    topic_records,
+)
 
 COLUMNS = (pd.Series([80.0, None, 95.0]), pd.Series([90.0, 10.0, None]))
 
@@ -44,3 +52,16 @@ def test_a_vectorised_function_runs_on_whole_columns():
 def test_a_loop_over_values_fails_with_the_vectorise_hint(loop):
     with pytest.raises(RowLoopError, match="Hint: vectorise it"):
         on_whole_columns(loop, *COLUMNS)
+
+
+def test_each_attempt_reads_exactly_its_own_topic(broker: str):
+    readings = [{"DeviceId": d, "time": f"t{i}"} for i in range(30) for d in (1, 2, 3)]
+    first = fresh_topic(broker, "lab-check", partitions=3)
+    positions = produce_readings(broker, first, [*readings, "not json"])
+    second = fresh_topic(broker, "lab-check", partitions=3)  # a re-run of the same check
+    produce_readings(broker, second, readings[:5])
+    assert first != second and len(set(positions)) == len(readings) + 1
+    records = topic_records(broker, first)
+    assert sorted((r.partition, r.offset) for r in records) == sorted(positions)
+    assert len(topic_records(broker, second)) == 5
+    assert {r.key for r in records} == {b"1", b"2", b"3", None}  # keyed by DeviceId
