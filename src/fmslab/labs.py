@@ -1,9 +1,10 @@
 """`fmslab labs generate`: build the exercise notebooks in labs/ from the answers in solutions/.
 
 nbgrader's convention: every `### BEGIN SOLUTION` ... `### END SOLUTION` region of a code cell
-becomes `# YOUR CODE HERE` + `raise NotImplementedError()` at the region's indentation
-(`YOUR ANSWER HERE` in markdown cells). Outputs and execution counts are cleared; metadata and
-tags are kept. The output is deterministic, so regenerating leaves git clean.
+becomes `# YOUR CODE HERE` + `raise NotImplementedError(TODO)` at the region's indentation, TODO
+telling a student what to do (`YOUR ANSWER HERE` in markdown cells). Outputs and execution
+counts are cleared; metadata and tags are kept. The output is deterministic, so regenerating
+leaves git clean.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ if TYPE_CHECKING:  # nbformat pulls in jsonschema: import it only when notebooks
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 _NOTEBOOK = re.compile(r"^\d\d_.*\.ipynb$")
+TODO = (
+    "This exercise is not done yet: replace `# YOUR CODE HERE` and this `raise` line with your "
+    "answer, then run this cell and the check cell below it again."
+)
 
 
 class LabError(ValueError):
@@ -47,7 +52,7 @@ def strip_solution(source: str, *, markdown: bool = False) -> str:
             if markdown:
                 out.append(f"{indent}YOUR ANSWER HERE")
             else:
-                out += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError()"]
+                out += [f"{indent}# YOUR CODE HERE", f"{indent}raise NotImplementedError({TODO!r})"]
         elif stripped == END:
             if not inside:
                 raise SolutionMarkerError(f"line {number}: {END} without {BEGIN}")

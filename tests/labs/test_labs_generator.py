@@ -9,6 +9,7 @@ import nbformat
 import pytest
 
 from fmslab.labs import (
+    TODO,
     LabError,
     SolutionMarkerError,
     generate,
@@ -53,7 +54,7 @@ def test_region_becomes_placeholder_at_the_same_indentation():
         "def completeness(values):",
         '    """Share of values that are not None."""',
         "    # YOUR CODE HERE",
-        "    raise NotImplementedError()",
+        f"    raise NotImplementedError({TODO!r})",
         "",
         'print("defined")',
     ]
@@ -61,10 +62,17 @@ def test_region_becomes_placeholder_at_the_same_indentation():
 
 def test_top_level_and_markdown_regions():
     assert strip_solution("### BEGIN SOLUTION\nx = 1\n### END SOLUTION") == (
-        "# YOUR CODE HERE\nraise NotImplementedError()"
+        f"# YOUR CODE HERE\nraise NotImplementedError({TODO!r})"
     )
     text = strip_solution("Why?\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION", markdown=True)
     assert text == "Why?\nYOUR ANSWER HERE"
+
+
+def test_the_placeholder_tells_a_student_what_to_do():
+    placeholder = strip_solution("### BEGIN SOLUTION\nx = 1\n### END SOLUTION").splitlines()[-1]
+    with pytest.raises(NotImplementedError, match="not done yet: replace `# YOUR CODE HERE`"):
+        exec(placeholder)  # the line a student meets, as the kernel runs it
+    assert "run this cell and the check cell below it again" in TODO
 
 
 def test_unbalanced_markers_are_reported():
@@ -80,8 +88,8 @@ def test_lab_clears_outputs_and_counts_but_keeps_tags_and_ids():
     assert params.metadata["tags"] == ["parameters"]
     assert answer.metadata["tags"] == ["exercise", "exercise:1"]  # kept, plus the grading tag
     assert answer.outputs == [] and answer.execution_count is None
-    assert "raise NotImplementedError()" in answer.source and "present" not in answer.source
-    assert top.source.endswith("raise NotImplementedError()")
+    assert "raise NotImplementedError(" in answer.source and "present" not in answer.source
+    assert top.source.endswith(f"raise NotImplementedError({TODO!r})")
     assert note.source.endswith("YOUR ANSWER HERE")
     assert [c.id for c in lab.cells] == ["params", "answer", "top", "note"]
     nbformat.validate(lab)

@@ -1,4 +1,4 @@
-"""Every chapter and solution notebook runs end to end; chapters reproduce their stored outputs."""
+"""Every chapter notebook runs end to end; chapters reproduce their stored outputs."""
 
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ from tests.notebooks.course_notebooks import (
     ROOT,
     SANITIZE,
     SMALL_PARAMETERS,
-    SOLUTIONS,
     ids,
     read,
 )
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow, pytest.mark.timeout(NOTEBOOK_TIMEOUT)]
 
-RUNNABLE = CHAPTERS + SOLUTIONS
+# Solutions run in test_lab_notebooks: in one kernel per lab, with wrong answers and re-runs.
+RUNNABLE = CHAPTERS
 
 
 def small_parameters(path: Path) -> dict[str, object]:

@@ -1,0 +1,426 @@
+"""Wrong answers for every lab exercise, each with the hint its check must fail with.
+
+One entry per mistake a check's hint names: tests/notebooks/test_lab_notebooks.py runs each lab in
+one kernel and, at every exercise, runs the untouched exercise, each wrong answer here, the
+solution's answer and the check once more. `WRONG[lab][n]` lists exercise n's wrong answers
+(exercises numbered from 1 in notebook order). An answer is the code of each solution region of
+the exercise cell, in order (None keeps the solution's code for that region); it is indented to
+the region's place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Wrong:
+    """A wrong answer and a fragment of the hint its check must fail with."""
+
+    hint: str
+    regions: tuple[str | None, ...]
+
+
+def wrong(hint: str, *regions: str | None) -> Wrong:
+    return Wrong(hint, regions)
+
+
+WRONG: dict[str, dict[int, list[Wrong]]] = {
+    "01_prelab_introduction": {
+        1: [
+            wrong("response.json()", 'reading = httpx.get(f"{url}/3/", timeout=10.0)'),
+            wrong("goes in the path", 'reading = httpx.get(f"{url}/1/", timeout=10.0).json()'),
+        ],
+        2: [
+            wrong(
+                "type(value).__name__",
+                "field_types = {f: str(type(v)) for f, v in reading.items()}\n"
+                "field_count = len(field_types)",
+            ),
+            wrong("time, DeviceId, 3 sensors", "field_types = {}\nfield_count = 0"),
+        ],
+        3: [
+            wrong(
+                "-1.0 == -1",
+                "return sorted(f for f in MEASURES if type(reading.get(f)) is int "
+                "and reading[f] == -1)",
+            ),
+            wrong(
+                "only sensors and motors", "return sorted(f for f, v in reading.items() if v == -1)"
+            ),
+        ],
+        4: [
+            wrong(
+                "rounds x devices",
+                "frame = pd.DataFrame(\n"
+                '    [httpx.get(f"{url}/{d}/").json() for d in range(1, devices + 1)]\n'
+                ")",
+                None,
+            ),
+            wrong("motors too", None, "return int((frame[MEASURES[:3]] == -1).sum().sum())"),
+            wrong("not the rows", None, "return int((frame[MEASURES] == -1).any(axis=1).sum())"),
+        ],
+        5: [
+            wrong(
+                "answer 404",
+                'response = httpx.get(f"{url}/{devices}/", timeout=10.0)\n'
+                "status = response.status_code\n"
+                'error = response.json().get("error")',
+            ),
+            wrong(
+                "'error' field",
+                'response = httpx.get(f"{url}/{devices + 1}/", timeout=10.0)\n'
+                "status = response.status_code\n"
+                "error = response.text",
+            ),
+        ],
+    },
+    "02_requirements_architecture": {
+        1: [
+            wrong(
+                "sort their 'id's",
+                'performance_ids = sorted((n["id"] for n in nfrs if n["group"] == "performance"), '
+                "reverse=True)\n"
+                'groups = pd.Series([n["group"] for n in nfrs]).value_counts().to_dict()',
+            ),
+        ],
+        2: [
+            wrong("60 seconds", 'return float(text.strip("<>= ").split()[0])'),
+        ],
+        3: [
+            wrong("'<' is strict", 'return "pass"'),
+            wrong(
+                "'<=' includes",
+                'return "pass" if (measured < value if op.startswith("<") else measured > value) '
+                'else "fail"',
+            ),
+        ],
+        4: [
+            wrong(
+                "a fixed 'pass' is no measurement",
+                "latencies, answered = [], 0\n"
+                "with httpx.Client(timeout=10.0) as client:\n"
+                "    for i in range(requests):\n"
+                "        started = time.perf_counter()\n"
+                '        response = client.get(f"{url}/{i % devices + 1}/")\n'
+                "        latencies.append(time.perf_counter() - started)\n"
+                "        answered += response.status_code == 200\n"
+                "p95 = float(pd.Series(latencies).quantile(0.95))\n"
+                'return {"latencies": latencies, "answered": answered, "p95": p95, '
+                '"verdict": "pass"}',
+            ),
+            wrong(
+                "milliseconds?",
+                "latencies, answered = [], 0\n"
+                "with httpx.Client(timeout=10.0) as client:\n"
+                "    for i in range(requests):\n"
+                "        started = time.perf_counter()\n"
+                '        response = client.get(f"{url}/{i % devices + 1}/")\n'
+                "        latencies.append((time.perf_counter() - started) * 1000)\n"
+                "        answered += response.status_code == 200\n"
+                "p95 = float(pd.Series(latencies).quantile(0.95))\n"
+                'return {"latencies": latencies, "answered": answered, "p95": p95, '
+                '"verdict": verdict(target["op"], p95, target["value"])}',
+            ),
+        ],
+        5: [
+            wrong("use the `days` argument", "return (100 - availability_percent) / 100 * 30 * 24"),
+        ],
+    },
+    "03_data_quality": {
+        1: [
+            wrong(
+                "use the `k` argument",
+                "data = np.asarray(values, dtype=float)\n"
+                "q1, q3 = np.percentile(data, [25, 75])\n"
+                "return (data < q1 - 1.5 * (q3 - q1)) | (data > q3 + 1.5 * (q3 - q1))",
+            ),
+            wrong(
+                "boolean numpy array",
+                "data = np.asarray(values, dtype=float)\n"
+                "q1, q3 = np.percentile(data, [25, 75])\n"
+                "return [bool(x < q1 - k * (q3 - q1) or x > q3 + k * (q3 - q1)) for x in data]",
+            ),
+        ],
+        2: [
+            wrong(
+                "ddof=1",
+                "data = np.asarray(values, dtype=float)\n"
+                "z = (data - data.mean()) / data.std()\n"
+                "return int((np.abs(z) > limit).sum())",
+            ),
+        ],
+        3: [
+            wrong(
+                "-1 in a sensor or motor is missing",
+                "present = sum(1 for r in records for f in FIELDS if r.get(f) is not None)\n"
+                "return present / (len(records) * len(FIELDS))",
+            ),
+            wrong(
+                "absent fields and None",
+                "present = sum(1 for r in records for f, v in r.items() "
+                "if not (f in MEASURES and v == -1))\n"
+                "return present / (len(records) * len(FIELDS))",
+            ),
+        ],
+        4: [
+            wrong("carry the last valid value", "return [None if v == -1 else v for v in values]"),
+        ],
+        5: [
+            wrong(
+                "belongs in 'quarantine'",
+                'if record.get("time") is None or record.get("DeviceId") is None:\n'
+                '    return "quarantine"\n'
+                'return "alerts" if record.get("isFail") is True else "processed"',
+            ),
+        ],
+    },
+    "06_hadoop_spark_cluster": {
+        1: [
+            wrong(
+                "leading zero",
+                'date, clock = time_text.rstrip("Z").split("T")\n'
+                'return f"{zone}/device_id={device_id}/date={date}/hour={int(clock[:2])}"',
+            ),
+        ],
+        2: [
+            wrong(
+                "not a Counter",
+                "words = Counter(w for line in lines.collect() for w in line.split())\n"
+                "return lines.context.parallelize(list(words.items()))",
+                None,
+            ),
+            wrong("then by word", None, "return counts.takeOrdered(n)"),
+        ],
+        3: [
+            wrong("not sorted", "return sorted(rdd.glom().map(len).collect())"),
+        ],
+        4: [
+            wrong("use the argument", "return events.map(lambda kv: ((kv[0], kv[1] % 4), kv[1]))"),
+            wrong("value % salts", "return events.map(lambda kv: ((kv[0], kv[1]), kv[1]))"),
+        ],
+    },
+    "07_realtime_streaming": {
+        1: [
+            wrong(
+                "use the DeviceId as the key",
+                "producer = make_producer(bootstrap)\n"
+                "futures = [(r['DeviceId'], producer.send(topic, value=r)) for r in readings]\n"
+                "producer.flush()\n"
+                "reports = [(d, f.get(10).partition, f.get(10).offset) for d, f in futures]\n"
+                "producer.close()\n"
+                "return sorted(reports)",
+            ),
+        ],
+        2: [
+            wrong(
+                "commit before closing",
+                "import time\n"
+                "consumer = make_consumer(bootstrap, topic, group_id=group)\n"
+                "found = []\n"
+                "deadline = time.monotonic() + timeout\n"
+                "while len(found) < expected and time.monotonic() < deadline:\n"
+                "    for records in consumer.poll(timeout_ms=200).values():\n"
+                "        found.extend(json.loads(r.value) for r in records)\n"
+                "consumer.close()\n"
+                "return found",
+            ),
+            wrong(
+                "decode each value with json",
+                "import time\n"
+                "consumer = make_consumer(bootstrap, topic, group_id=group)\n"
+                "found = []\n"
+                "deadline = time.monotonic() + timeout\n"
+                "while len(found) < expected and time.monotonic() < deadline:\n"
+                "    for records in consumer.poll(timeout_ms=200).values():\n"
+                "        found.extend(r.value for r in records)\n"
+                "consumer.commit()\n"
+                "consumer.close()\n"
+                "return found",
+            ),
+        ],
+        3: [
+            wrong(
+                "not >= 90",
+                'return reading.get("isFail") is True or (reading.get("sensor1") or 0) >= 90 '
+                'or (reading.get("sensor3") or 0) > 130',
+            ),
+            wrong(
+                "isFail True needs attention",
+                'return (reading.get("sensor1") or 0) > 90 or (reading.get("sensor3") or 0) > 130',
+            ),
+        ],
+        4: [
+            wrong(
+                "the `predicate` argument",
+                "producer = make_producer(bootstrap)\n"
+                "kept = 0\n"
+                "for record in read_topic(bootstrap, source):\n"
+                "    if needs_attention(json.loads(record.value)):\n"
+                "        producer.send(target, key=record.key, value=record.value)\n"
+                "        kept += 1\n"
+                "producer.close()\n"
+                "return kept",
+            ),
+            wrong(
+                "key and value bytes",
+                "producer = make_producer(bootstrap)\n"
+                "kept = 0\n"
+                "for record in read_topic(bootstrap, source):\n"
+                "    if predicate(json.loads(record.value)):\n"
+                "        producer.send(target, value=record.value)\n"
+                "        kept += 1\n"
+                "producer.close()\n"
+                "return kept",
+            ),
+        ],
+    },
+    "08_spark_transformations": {
+        1: [
+            wrong(
+                "count with CASE, not WHERE",
+                'hot_sql = """\n'
+                "    SELECT DeviceId, COUNT(*) AS hot FROM readings WHERE sensor1 > 90\n"
+                "    GROUP BY DeviceId ORDER BY DeviceId\n"
+                '"""',
+            ),
+        ],
+        2: [
+            wrong(
+                "not a pandas one", "return df.toPandas().replace({c: {-1: None} for c in columns})"
+            ),
+            wrong(
+                "null exactly where it was -1",
+                "return df.select(*[F.when(F.col(c) != -1, None).otherwise(F.col(c)).alias(c) "
+                "if c in columns else F.col(c) for c in df.columns])",
+            ),
+            wrong(
+                "clean only the `columns`",
+                "return df.select(*[F.when(F.col(c) == -1, None).otherwise(F.col(c)).alias(c) "
+                "if c in SENSORS + MOTORS else F.col(c) for c in df.columns])",
+            ),
+        ],
+        3: [
+            wrong(
+                "partitionBy('DeviceId')",
+                'window = Window.orderBy("time").rowsBetween(-(rows - 1), Window.currentRow)\n'
+                'return df.withColumn(f"{column}_ma", F.avg(column).over(window))',
+            ),
+            wrong(
+                "use the argument",
+                'window = Window.partitionBy("DeviceId").orderBy("time").rowsBetween(-3, 0)\n'
+                'return df.withColumn(f"{column}_ma", F.avg(column).over(window))',
+            ),
+        ],
+        4: [
+            wrong(
+                "not a row-at-a-time udf",
+                "@F.udf(IntegerType())\n"
+                "def near_count(a, b, c):\n"
+                "    limits = [thresholds.warning_fraction * t\n"
+                "              for t in thresholds.critical_above]\n"
+                "    return sum(v is not None and v > t for v, t in zip((a, b, c), limits))",
+            ),
+            wrong(
+                "vectorise it",
+                "@pandas_udf(IntegerType())\n"
+                "def near_count(s1: pd.Series, s2: pd.Series, s3: pd.Series) -> pd.Series:\n"
+                "    limits = [thresholds.warning_fraction * t\n"
+                "              for t in thresholds.critical_above]\n"
+                "    return pd.Series([sum(v > t for v, t in zip(vals, limits) if v == v)\n"
+                "                      for vals in zip(s1, s2, s3)])",
+            ),
+        ],
+    },
+    "09_integrated_pipeline": {
+        1: [wrong("add numInputRows", "return len(query.recentProgress)")],
+        2: [
+            wrong(
+                "one key per reading zone",
+                'return {z: len(read_zone(lake, z)) for z in ("processed", "alerts")}',
+            ),
+        ],
+        3: [
+            wrong("notify_at=Severity.MEDIUM", "return ErrorHandler(notify)"),
+            wrong(
+                "notify_at=Severity.MEDIUM", "return ErrorHandler(notify, notify_at=Severity.LOW)"
+            ),
+        ],
+        4: [
+            wrong(
+                "2 attempts",
+                "steps = [\n"
+                '    Step("collection", lambda: require_broker(stopped), attempts=3,\n'
+                "         backoff=0.01),\n"
+                '    Step("processing", lambda: "nothing"),\n'
+                "]\n"
+                "cycle = Scheduler(steps, ErrorHandler(lambda incident: None)).run_cycle()",
+            ),
+        ],
+        5: [
+            wrong(
+                "the columns partition, offset",
+                'reading = F.from_json(F.col("value").cast("string"), READING_SCHEMA)\n'
+                'return kafka_df.select(reading["DeviceId"].alias("DeviceId"), '
+                'reading["time"].alias("time"), reading["sensor1"].alias("sensor1"))',
+            ),
+            wrong(
+                "DeviceId int, sensor1 double",
+                'text = F.col("value").cast("string")\n'
+                'return kafka_df.select("partition", "offset", '
+                'F.get_json_object(text, "$.DeviceId").alias("DeviceId"), '
+                'F.get_json_object(text, "$.time").alias("time"), '
+                'F.get_json_object(text, "$.sensor1").alias("sensor1"))',
+            ),
+        ],
+        6: [
+            wrong(
+                "DeviceId is not null",
+                "raw = (spark.readStream.format(KAFKA_FORMAT)\n"
+                '       .option("kafka.bootstrap.servers", bootstrap).option("subscribe", topic)\n'
+                '       .option("startingOffsets", "earliest").load())\n'
+                "return (parse_readings(raw).writeStream.foreachBatch(on_batch)\n"
+                '        .option("checkpointLocation", checkpoint)\n'
+                "        .trigger(availableNow=True).start())",
+            ),
+            wrong(
+                "startingOffsets 'earliest'",
+                "raw = (spark.readStream.format(KAFKA_FORMAT)\n"
+                '       .option("kafka.bootstrap.servers", bootstrap).option("subscribe", topic)\n'
+                '       .option("startingOffsets", "latest").load())\n'
+                'readings = parse_readings(raw).where(F.col("DeviceId").isNotNull())\n'
+                "return (readings.writeStream.foreachBatch(on_batch)\n"
+                '        .option("checkpointLocation", checkpoint)\n'
+                "        .trigger(availableNow=True).start())",
+            ),
+            wrong(
+                "checkpointLocation', checkpoint): a restart",
+                "raw = (spark.readStream.format(KAFKA_FORMAT)\n"
+                '       .option("kafka.bootstrap.servers", bootstrap).option("subscribe", topic)\n'
+                '       .option("startingOffsets", "earliest").load())\n'
+                'readings = parse_readings(raw).where(F.col("DeviceId").isNotNull())\n'
+                "return (readings.writeStream.foreachBatch(on_batch)\n"
+                "        .trigger(availableNow=True).start())",
+            ),
+            wrong(
+                "foreachBatch(on_batch)",
+                "raw = (spark.readStream.format(KAFKA_FORMAT)\n"
+                '       .option("kafka.bootstrap.servers", bootstrap).option("subscribe", topic)\n'
+                '       .option("startingOffsets", "earliest").load())\n'
+                'readings = parse_readings(raw).where(F.col("DeviceId").isNotNull())\n'
+                "return (readings.writeStream.foreachBatch(lambda df, batch_id: df.count())\n"
+                '        .option("checkpointLocation", checkpoint)\n'
+                "        .trigger(availableNow=True).start())",
+            ),
+            wrong(
+                "availableNow=True",
+                "raw = (spark.readStream.format(KAFKA_FORMAT)\n"
+                '       .option("kafka.bootstrap.servers", bootstrap).option("subscribe", topic)\n'
+                '       .option("startingOffsets", "earliest").load())\n'
+                'readings = parse_readings(raw).where(F.col("DeviceId").isNotNull())\n'
+                "return (readings.writeStream.foreachBatch(on_batch)\n"
+                '        .option("checkpointLocation", checkpoint).start())',
+            ),
+        ],
+    },
+}
