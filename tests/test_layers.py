@@ -20,7 +20,17 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 BASE = {"", "config", "reading", "services", "measure"}  # "" is the package's own __init__
 BUILDING_BLOCKS = {"simulator", "quality", "broker", "lake"}
 STAGES = {"collector", "streaming", "jobs", "bench", "monitoring"}
-ENTRY_POINTS = {"cli", "__main__", "doctor", "labs", "notebook", "requirements", "course"}
+ENTRY_POINTS = {
+    "cli",
+    "__main__",
+    "doctor",
+    "labs",
+    "labcheck",
+    "notebook",
+    "requirements",
+    "course",
+    "instructor",  # runs and grades notebooks: sits on labs and notebook
+}
 # Building blocks are independent of one another; a dependency between two is a design decision
 # that is written here (importer -> imported), with its reason in docs/architecture.md.
 BLOCK_DEPENDENCIES: dict[str, set[str]] = {}

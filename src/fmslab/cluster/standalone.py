@@ -7,7 +7,7 @@ spark-master and spark-worker containers. Here they bind to 127.0.0.1 on free po
 (fixed port 6066) is off, the daemons' own heap is small (`SPARK_DAEMON_MEMORY`), and every
 worker offers few cores and little memory, so a 2-core laptop holds a master and two workers.
 Pids, ports and logs are recorded under `<state_dir>/services` (`fmslab.services`); the workers'
-folders (executor logs, application files) under `<state_dir>/cluster/work/worker-N`.
+folders (executor logs, application files) under `<state_dir>/cluster/`, one per worker.
 
 A worker runs its executors as child processes in its own process group, so stopping a worker
 (or SIGKILLing its group) takes its executors and their Python workers with it.

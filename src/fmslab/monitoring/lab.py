@@ -19,6 +19,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
+import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -42,14 +43,22 @@ class MonitoringLab:
     """A simulator, the stream metrics, Prometheus, Alertmanager and local receivers."""
 
     def __init__(self, seed: int = 42, devices: int = 5, chapter: str = "11") -> None:
-        from fmslab.notebook import fms_api, scratch_dir
+        from fmslab.simulator.process import simulator
 
         self._stack = contextlib.ExitStack()
         atexit.register(self.stop)
-        self.state = scratch_dir(chapter)
+        self.state = Path(tempfile.mkdtemp(prefix=f"fmslab-{chapter}-"))
         self.slack = self._stack.enter_context(SlackReceiver())
         self.mail = self._stack.enter_context(MailReceiver())
-        api_url = self._stack.enter_context(fms_api(seed=seed, devices=devices, chapter=chapter))
+        api_url = self._stack.enter_context(
+            simulator(
+                seed=seed,
+                devices=devices,
+                clock="virtual",
+                state_dir=self.state / "api",
+                log_dir=self.state / "api" / "log",
+            )
+        )
         self.metrics = StreamMetrics()
         self._stack.callback(self.metrics.close)
         self.settings = Settings(
