@@ -246,7 +246,9 @@ def test_promtool_rejects_a_broken_rule(stack_copy: Path) -> None:
 @pytest.mark.skipif(shutil.which("amtool") is None, reason="amtool not on PATH")
 def test_amtool_rejects_a_route_to_no_receiver(stack_copy: Path) -> None:
     config = stack_copy / "stack" / "alertmanager" / "alertmanager.yml"
-    config.write_text(config.read_text().replace("receiver: notifier", "receiver: nobody"))
+    text = config.read_text()
+    assert "- receiver: slack\n" in text
+    config.write_text(text.replace("- receiver: slack\n", "- receiver: nobody\n"))
     (finding,) = [f for f in tools.alertmanager_file(stack_copy) if isinstance(f, Finding)]
     assert finding.file == "stack/alertmanager/alertmanager.yml" and "nobody" in finding.problem
 

@@ -31,7 +31,7 @@ STACK_TARGETS = {
     "collector": "collector:9873",
     "stream": "stream:9874",
     "alerts": "alerts:9875",
-    "prometheus": "localhost:9090",
+    "prometheus": "prometheus:9090",
     "alertmanager": "alertmanager:9093",
 }
 
