@@ -99,7 +99,9 @@ class Collector:
         if self._started:
             return
         if self.config.metrics_port is not None:
-            self.metrics_port = self.metrics.serve(self.config.metrics_port)
+            self.metrics_port = self.metrics.serve(
+                self.config.metrics_port, host=self.config.metrics_host
+            )
         for device, breaker in self.breakers.items():
             self._series[device].circuit(breaker.state)
         self.delivery.start()

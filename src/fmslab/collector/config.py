@@ -33,7 +33,8 @@ class CollectorConfig(BaseModel):
     spool_dir: Path = Path(".fmslab/collector/spool")
     archive_dir: Path = Path("lake/landing")
     quarantine_file: Path = Path(".fmslab/collector/quarantine.jsonl")
-    metrics_port: int | None = Field(None, description="serve /metrics on 127.0.0.1:PORT")
+    metrics_port: int | None = Field(None, description="serve /metrics on METRICS_HOST:PORT")
+    metrics_host: str = Field("127.0.0.1", description="address /metrics listens on")
     probe_interval: float = Field(1.0, gt=0, description="seconds between broker probes")
     delivery_timeout: float = Field(10.0, gt=0, description="seconds until a send counts failed")
     seed: int = 42
@@ -67,6 +68,7 @@ class CollectorConfig(BaseModel):
             "api_url": settings.api_url,
             "bootstrap": settings.bootstrap,
             "metrics_port": settings.metrics_port,
+            "metrics_host": settings.host,  # 0.0.0.0 in a container, so Prometheus reaches it
             "spool_dir": state / "collector" / "spool",
             "archive_dir": Path(settings.lake_dir or "lake") / "landing",
             "quarantine_file": state / "collector" / "quarantine.jsonl",

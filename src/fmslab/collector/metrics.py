@@ -1,4 +1,4 @@
-"""Prometheus metrics of the collector, in their own registry, served on 127.0.0.1."""
+"""Prometheus metrics of the collector, in their own registry, served on 127.0.0.1 by default."""
 
 from __future__ import annotations
 
@@ -78,9 +78,9 @@ class CollectorMetrics:
         )
         self._server: Any = None
 
-    def serve(self, port: int) -> int:
-        """Serve /metrics on 127.0.0.1:`port` (0 picks a free port); returns the port."""
-        server, _thread = start_http_server(port, addr="127.0.0.1", registry=self.registry)
+    def serve(self, port: int, host: str = "127.0.0.1") -> int:
+        """Serve /metrics on `host`:`port` (0 picks a free port); returns the port."""
+        server, _thread = start_http_server(port, addr=host, registry=self.registry)
         self._server = server
         return int(server.server_address[1])
 

@@ -146,7 +146,7 @@ def alerts(
         raise typer.Exit(1) from err
     notifier = AlertNotifier(servers, url, delivery_log(settings))
     if metrics_port:
-        notifier.serve_metrics(metrics_port)
+        notifier.serve_metrics(metrics_port, settings.host)
     typer.echo(f"fmslab alerts: {where}; delivery log {notifier.log.path}", err=url is None)
     signal.signal(signal.SIGTERM, lambda *_: notifier.stop())
     from fmslab.broker.offsets import OffsetsError

@@ -169,9 +169,9 @@ class AlertNotifier:
         self._stop = threading.Event()
         self._server: Any = None
 
-    def serve_metrics(self, port: int) -> int:
-        """Serve /metrics on 127.0.0.1:`port` (0: a free port); returns the port."""
-        self._server, _thread = start_http_server(port, addr="127.0.0.1", registry=self.registry)
+    def serve_metrics(self, port: int, host: str = "127.0.0.1") -> int:
+        """Serve /metrics on `host`:`port` (0: a free port); returns the port."""
+        self._server, _thread = start_http_server(port, addr=host, registry=self.registry)
         return int(self._server.server_address[1])
 
     def stop(self) -> None:

@@ -78,7 +78,7 @@ class PrometheusValues:
 class AlertmanagerValues:
     """Receivers' endpoints and the timing of grouping and repeats."""
 
-    slack_url_file: str = "/etc/alertmanager/secrets/slack-webhook-url"
+    slack_url_file: str = "/alertmanager/secrets/slack-webhook-url"  # written at start (compose)
     smtp_smarthost: str = "mailpit:1025"
     smtp_from: str = "fms-alerts@fmslab.local"
     smtp_require_tls: bool = False

@@ -145,7 +145,7 @@ def _run(
         spark = spark_session("fmslab-stream", settings=settings)
     except SparkStartError as err:
         raise failed(err) from err
-    metrics = _serve_metrics(settings.stream_metrics_port)
+    metrics = _serve_metrics(settings.stream_metrics_port, settings.host)
     try:
         pipeline = start_pipeline(
             spark,
@@ -170,7 +170,7 @@ def _run(
     return pipeline.summary()
 
 
-def _serve_metrics(port: int) -> Any:
+def _serve_metrics(port: int, host: str = "127.0.0.1") -> Any:
     """The stream job's metrics served on `port`; None when 0 or the port is taken (the
     pipeline runs on: its metrics matter less than its data)."""
     if not port:
@@ -179,7 +179,7 @@ def _serve_metrics(port: int) -> Any:
 
     metrics = StreamMetrics()
     try:
-        metrics.serve(port)
+        metrics.serve(port, host)
     except OSError as err:
         typer.echo(
             f"warning: stream metrics not served, port {port} is unavailable ({err}); "
