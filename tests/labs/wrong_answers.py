@@ -25,6 +25,80 @@ def wrong(hint: str, *regions: str | None) -> Wrong:
     return Wrong(hint, regions)
 
 
+# Lab 11, exercise 2: the rule file and its test as one answer (the exercise's one region).
+MOTOR1_MAX = 'max by (device) (fms_device_sensor_value{sensor="motor1"})'
+MOTOR_STOPPED = '''MOTOR_STOPPED_RULE = """
+groups:
+  - name: lab11
+    rules:
+      - alert: MotorStopped
+        expr: EXPR
+        for: WAIT
+        labels:
+          severity: SEVERITY
+        annotations:
+          summary: "Device {{ $labels.device }}: main motor stopped"
+"""
+MOTOR_STOPPED_TEST = """
+rule_files: [rules.yml]
+evaluation_interval: 10s
+tests:
+  - interval: 10s
+    input_series:
+      - series: 'fms_device_sensor_value{device="1",sensor="motor1"}'
+        values: "1200 0x10"
+      - series: 'fms_device_sensor_value{device="2",sensor="motor1"}'
+        values: "1200x10"
+    alert_rule_test:
+CASES"""'''
+FIRING = """\
+      - eval_time: {at}
+        alertname: MotorStopped
+        exp_alerts:
+          - exp_labels: {{severity: error, device: "1"}}
+            exp_annotations: {{summary: "Device 1: main motor stopped"}}
+"""
+QUIET = "      - {{eval_time: {at}, alertname: MotorStopped, exp_alerts: []}}\n"
+STOPPED_CASES = QUIET.format(at="60s") + FIRING.format(at="70s")  # the solution's
+FIRES_TOO_EARLY = QUIET.format(at="0s") + FIRING.format(at="60s")
+FIRES_ONLY = FIRING.format(at="70s")
+NOT_AT_20S_FIRES_AT_70S = QUIET.format(at="20s") + FIRING.format(at="70s")
+
+
+def motor_stopped(
+    expr: str = MOTOR1_MAX + " == 0",
+    wait: str = "1m",
+    severity: str = "error",
+    cases: str = STOPPED_CASES,
+) -> str:
+    return (
+        MOTOR_STOPPED.replace("EXPR", expr)
+        .replace("WAIT", wait)
+        .replace("SEVERITY", severity)
+        .replace("CASES", cases)
+    )
+
+
+# Lab 11, exercise 3: the routing change, with one line or value made wrong.
+MAINTENANCE_EMAIL = (
+    '{"name": "maintenance-email", "email_configs": [{"to": "maintenance@fmslab.local"}]}'
+)
+
+
+def maintenance_route(
+    insert: str,
+    matchers: str = "['team=\"maintenance\"', 'severity=\"warning\"']",
+    receiver: str = MAINTENANCE_EMAIL,
+) -> str:
+    return (
+        "config = yaml.safe_load(config_text)\n"
+        f'config["receivers"].append({receiver})\n'
+        f'route = {{"receiver": "maintenance-email", "matchers": {matchers}}}\n'
+        f"{insert}\n"
+        "return yaml.safe_dump(config, sort_keys=False)"
+    )
+
+
 WRONG: dict[str, dict[int, list[Wrong]]] = {
     "01_prelab_introduction": {
         1: [
@@ -172,6 +246,217 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
                 'if record.get("time") is None or record.get("DeviceId") is None:\n'
                 '    return "quarantine"\n'
                 'return "alerts" if record.get("isFail") is True else "processed"',
+            ),
+        ],
+    },
+    "04_docker_cluster_design": {
+        1: [
+            wrong(
+                "the core is",
+                "def mib(value: str) -> int:\n"
+                "    number, unit = float(value[:-1]), value[-1].lower()\n"
+                '    return int(number * {"m": 1, "g": 1024}[unit])\n'
+                "\n"
+                'return sum(mib(s["deploy"]["resources"]["limits"]["memory"])\n'
+                '           for s in compose["services"].values())',
+            ),
+            wrong(
+                "1g is 1024 MiB",
+                "total = 0\n"
+                'for service in compose["services"].values():\n'
+                '    profiles = service.get("profiles") or []\n'
+                "    if not profiles or profile in profiles:\n"
+                '        total += int(service["deploy"]["resources"]["limits"]["memory"][:-1])\n'
+                "return total",
+            ),
+            wrong(
+                "core + pipeline is",
+                "def mib(value: str) -> int:\n"
+                "    number, unit = float(value[:-1]), value[-1].lower()\n"
+                '    return int(number * {"m": 1, "g": 1024}[unit])\n'
+                "\n"
+                "total = 0\n"
+                'for service in compose["services"].values():\n'
+                '    profiles = service.get("profiles") or []\n'
+                "    if (profile in profiles) if profile else not profiles:\n"
+                '        total += mib(service["deploy"]["resources"]["limits"]["memory"])\n'
+                "return total",
+            ),
+            wrong(
+                "an unknown profile adds nothing",
+                "def mib(value: str) -> int:\n"
+                "    number, unit = float(value[:-1]), value[-1].lower()\n"
+                '    return int(number * {"m": 1, "g": 1024}[unit])\n'
+                "\n"
+                'known = {p for s in compose["services"].values()\n'
+                '         for p in s.get("profiles") or []}\n'
+                "total = 0\n"
+                'for service in compose["services"].values():\n'
+                '    profiles = service.get("profiles") or []\n'
+                "    if not profiles or profile in profiles or profile not in known | {None}:\n"
+                '        total += mib(service["deploy"]["resources"]["limits"]["memory"])\n'
+                "return total",
+            ),
+        ],
+        2: [
+            wrong(
+                "binds every port to 127.0.0.1",
+                "return sorted(\n"
+                '    f"{name}: {entry}"\n'
+                '    for name, service in compose["services"].items()\n'
+                '    for entry in service.get("ports") or []\n'
+                '    if str(entry).startswith("127.0.0.1:")\n'
+                ")",
+            ),
+            wrong(
+                "no address (3000:3000) is published on every interface",
+                "return sorted(\n"
+                '    f"{name}: {entry}"\n'
+                '    for name, service in compose["services"].items()\n'
+                '    for entry in service.get("ports") or []\n'
+                '    if str(entry).startswith("0.0.0.0:")\n'
+                ")",
+            ),
+            wrong(
+                "sorted 'service: entry' strings",
+                "return [\n"
+                '    f"{name}: {entry}"\n'
+                '    for name, service in compose["services"].items()\n'
+                '    for entry in service.get("ports") or []\n'
+                '    if not str(entry).startswith("127.0.0.1:")\n'
+                "]",
+            ),
+        ],
+        3: [
+            wrong(
+                "only the localhost listener is published",
+                "wrong = []\n"
+                'for name, service in compose["services"].items():\n'
+                '    env = service.get("environment") or {}\n'
+                '    advertised = env.get("KAFKA_ADVERTISED_LISTENERS", "")\n'
+                '    published = {str(p).split(":")[-2] for p in service.get("ports") or []}\n'
+                '    for listener in advertised.split(","):\n'
+                '        port = listener.strip().rpartition(":")[2]\n'
+                "        if listener and port not in published:\n"
+                "            wrong.append(name)\n"
+                "return sorted(set(wrong))",
+            ),
+            wrong(
+                "the host port (the middle number), not the container's",
+                "wrong = []\n"
+                'for name, service in compose["services"].items():\n'
+                '    env = service.get("environment") or {}\n'
+                '    advertised = env.get("KAFKA_ADVERTISED_LISTENERS", "")\n'
+                '    published = {str(p).split(":")[-1] for p in service.get("ports") or []}\n'
+                '    for listener in advertised.split(","):\n'
+                '        host, _, port = listener.strip().split("://")[-1].rpartition(":")\n'
+                '        if host == "localhost" and port not in published:\n'
+                "            wrong.append(name)\n"
+                "return sorted(set(wrong))",
+            ),
+        ],
+        4: [
+            wrong("two voters are no better than one", "return voters // 2"),
+            wrong("3 voters tolerate 1 failures", "return (voters - 1) // 3"),
+        ],
+        5: [
+            wrong("the stack survives one broker", "return brokers_down == 0"),
+            wrong("the stack survives one broker", "return replication - brokers_down > min_isr"),
+            wrong("one of two replicas down refuses writes", "return replication >= min_isr"),
+            wrong(
+                "with every replica down nothing is written",
+                "return min_isr == 1 or replication - brokers_down >= min_isr",
+            ),
+        ],
+    },
+    "05_design_review": {
+        1: [
+            wrong(
+                "named below the zone",
+                "counts = {pf.directory: len(pf.files) for pf in list_partitions(lake, zone)}\n"
+                'return pd.Series(counts, name="files", dtype=int).sort_index()',
+            ),
+            wrong(
+                "sort it by the partition",
+                'counts = {pf.directory.split("/", 1)[1]: len(pf.files)\n'
+                "          for pf in list_partitions(lake, zone)}\n"
+                'return pd.Series(counts, name="files", dtype=int).sort_index(ascending=False)',
+            ),
+            wrong(
+                "count the files",
+                'counts = {pf.directory.split("/", 1)[1]: pf.bytes\n'
+                "          for pf in list_partitions(lake, zone)}\n"
+                'return pd.Series(counts, name="files", dtype=int).sort_index()',
+            ),
+        ],
+        2: [
+            wrong(
+                "modulo the partitions", 'return murmur2(str(device).encode("utf-8")) & 0x7FFFFFFF'
+            ),
+            wrong(
+                "the same key always gives the same partition",
+                'partition_of.calls = getattr(partition_of, "calls", -1) + 1  # round robin\n'
+                "return partition_of.calls % partitions",
+            ),
+            wrong(
+                "with one partition everything lands on partition 0",
+                'return (murmur2(str(device).encode("utf-8")) & 0x7FFFFFFF) % 5',
+            ),
+            wrong(
+                "murmur2(key) & 0x7FFFFFFF",
+                'return murmur2(str(device).encode("utf-8")) % partitions',
+            ),
+        ],
+        3: [
+            wrong(
+                "an even spread gives 1.0",
+                "if not counts or sum(counts) == 0:\n"
+                '    raise ValueError("no records to judge a skew by")\n'
+                "return max(counts) / sum(counts)",
+            ),
+            wrong(
+                "count empty partitions in the mean",
+                "if not counts or sum(counts) == 0:\n"
+                '    raise ValueError("no records to judge a skew by")\n'
+                "filled = [c for c in counts if c]\n"
+                "return max(filled) / (sum(filled) / len(filled))",
+            ),
+            wrong(
+                "has no records: raise ValueError",
+                "return max(counts) / (sum(counts) / len(counts))",
+            ),
+        ],
+        4: [
+            wrong(
+                "largest first",
+                "total = sum(medians.values())\n"
+                "return {stage: round(100 * value / total, 1) for stage, value in medians.items()}",
+            ),
+            wrong(
+                "100 * value / sum",
+                "total = sum(medians.values())\n"
+                "ordered = sorted(medians.items(), key=lambda kv: -kv[1])\n"
+                "return {stage: round(value / total, 3) for stage, value in ordered}",
+            ),
+            wrong(
+                "rounded to one decimal",
+                "total = sum(medians.values())\n"
+                "ordered = sorted(medians.items(), key=lambda kv: -kv[1])\n"
+                "return {stage: 100 * value / total for stage, value in ordered}",
+            ),
+        ],
+        5: [
+            wrong(
+                "these files exist in the checkout",
+                "import os\n\nreturn sorted({path for path in paths if not os.path.isfile(path)})",
+            ),
+            wrong(
+                "sorted, each once",
+                "return sorted(path for path in paths if not (root / path).is_file())",
+            ),
+            wrong(
+                "a folder is not a file",
+                "return sorted({path for path in paths if not (root / path).exists()})",
             ),
         ],
     },
@@ -420,6 +705,80 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
                 'readings = parse_readings(raw).where(F.col("DeviceId").isNotNull())\n'
                 "return (readings.writeStream.foreachBatch(on_batch)\n"
                 '        .option("checkpointLocation", checkpoint).start())',
+            ),
+        ],
+    },
+    "11_visualization_alerts": {
+        1: [
+            wrong(
+                "use only metrics of the catalog",
+                'return f\'count(max by (device) (fms_sensor_value{{sensor="sensor1"}}) '
+                "> {threshold:g})'",
+            ),
+            wrong(
+                "twice: max by device",
+                "return f'count(fms_device_sensor_value{{sensor=\"sensor1\"}} > {threshold:g})'",
+            ),
+            wrong(
+                "device 2 is at it (not above)",
+                'return f\'count(max by (device) (fms_device_sensor_value{{sensor="sensor1"}}) '
+                ">= {threshold:g})'",
+            ),
+            wrong(
+                "humidity is not temperature",
+                "return f'count(max by (device) (fms_device_sensor_value) > {threshold:g})'",
+            ),
+            wrong(
+                "at 10 s none is",
+                'return f\'count(max by (device) (fms_device_sensor_value{{sensor="sensor1"}}) '
+                "> {threshold:g}) or vector(0)'",
+            ),
+        ],
+        2: [
+            wrong("your own test fails", motor_stopped(cases=FIRES_TOO_EARLY)),
+            wrong("test both: firing, and not firing", motor_stopped(cases=FIRES_ONLY)),
+            wrong("exactly 0", motor_stopped(expr=MOTOR1_MAX + " < 10")),
+            wrong(
+                "motor1 only",
+                motor_stopped(
+                    expr='min by (device) (fms_device_sensor_value{sensor=~"motor.*"}) == 0'
+                ),
+            ),
+            wrong("for 1m", motor_stopped(wait="30s", cases=NOT_AT_20S_FIRES_AT_70S)),
+            wrong(
+                "with severity error",
+                motor_stopped(
+                    severity="critical", cases=STOPPED_CASES.replace("error", "critical")
+                ),
+            ),
+            wrong(
+                "labels severity=error and device only",
+                motor_stopped(
+                    expr='fms_device_sensor_value{sensor="motor1"} == 0',
+                    cases=STOPPED_CASES.replace('device: "1"', 'device: "1", sensor: motor1'),
+                ),
+            ),
+        ],
+        3: [
+            wrong(
+                "put the maintenance route first",
+                maintenance_route('config["route"]["routes"].append(route)'),
+            ),
+            wrong(
+                "match both team and severity",
+                maintenance_route(
+                    'config["route"]["routes"].insert(0, route)',
+                    matchers="['team=\"maintenance\"']",
+                ),
+            ),
+            wrong(
+                "e-mail only",
+                maintenance_route(
+                    'config["route"]["routes"].insert(0, route)',
+                    receiver='{"name": "maintenance-email", '
+                    '"email_configs": [{"to": "maintenance@fmslab.local"}], '
+                    '"slack_configs": config["receivers"][1]["slack_configs"]}',
+                ),
             ),
         ],
     },

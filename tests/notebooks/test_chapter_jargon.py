@@ -1,8 +1,7 @@
 """A chapter explains the course's jargon where a reader first meets it, in its narrative.
 
 For each term, the first markdown cell of a chapter that names it must also hold a phrase that
-explains it. Checked for the chapters listed in EXPLAINED; add a chapter once its jargon is
-explained.
+explains it. Checked for every chapter in notebooks/.
 """
 
 from __future__ import annotations
@@ -23,12 +22,11 @@ JARGON = {
     "column-wise path": ("one column at a time", "column by column"),
     "Arrow": ("columnar",),
 }
-EXPLAINED = ["01", "02", "03", "08", "09"]
-PATHS = [p for n in EXPLAINED for p in sorted((ROOT / "notebooks").glob(f"{n}_*.ipynb"))]
+PATHS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
-def test_the_listed_chapters_exist() -> None:
-    assert len(PATHS) == len(EXPLAINED)
+def test_every_chapter_is_checked() -> None:
+    assert len(PATHS) >= 10
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
