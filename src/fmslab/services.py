@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -285,3 +286,25 @@ def running(
 def fmslab_command(*args: str) -> list[str]:
     """The command line that runs `fmslab ARGS` with this interpreter."""
     return [sys.executable, "-m", "fmslab", *args]
+
+
+class MetricsEndpoint:
+    """A Prometheus registry served over HTTP; subclasses set `self.registry` in `__init__`."""
+
+    registry: Any
+    _server: Any = None
+
+    def serve(self, port: int, host: str = "127.0.0.1") -> int:
+        """Serve /metrics on `host`:`port` (0: a free port); returns the port."""
+        from prometheus_client import start_http_server
+
+        self._server, _thread = start_http_server(port, addr=host, registry=self.registry)
+        return int(self._server.server_address[1])
+
+    def close(self) -> None:
+        """Stop the HTTP server, if one runs."""
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                self._server.shutdown()
+                self._server.server_close()
+            self._server = None

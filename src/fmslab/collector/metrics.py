@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from fmslab.collector.breaker import CircuitState
+from fmslab.services import MetricsEndpoint
 
 READINGS = "fms_collector_readings_total"
 API_ERRORS = "fms_collector_api_errors_total"
@@ -38,7 +38,7 @@ METRIC_NAMES: tuple[str, ...] = (
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
-class CollectorMetrics:
+class CollectorMetrics(MetricsEndpoint):
     """The collector's metric objects, registered in a private registry."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
@@ -77,20 +77,6 @@ class CollectorMetrics:
             DELIVERIES, "Broker delivery outcomes (acked, failed)", ["outcome"], registry=reg
         )
         self._server: Any = None
-
-    def serve(self, port: int, host: str = "127.0.0.1") -> int:
-        """Serve /metrics on `host`:`port` (0 picks a free port); returns the port."""
-        server, _thread = start_http_server(port, addr=host, registry=self.registry)
-        self._server = server
-        return int(server.server_address[1])
-
-    def close(self) -> None:
-        """Stop the metrics HTTP server if one runs."""
-        if self._server is not None:
-            with contextlib.suppress(Exception):
-                self._server.shutdown()
-                self._server.server_close()
-            self._server = None
 
     def set_circuit(self, device: int, state: CircuitState) -> None:
         """Report a device's breaker state."""

@@ -115,9 +115,14 @@ def resolve_alertmanager(settings: Settings, url: str | None) -> tuple[str | Non
 
 
 def _bootstrap(settings: Settings, bootstrap: str | None) -> str:
-    from fmslab.broker.clients import require_broker
+    """The broker's bootstrap servers, or exit 1 with the reason when it does not answer."""
+    from fmslab.broker.clients import BrokerUnreachable, require_broker
 
-    return require_broker(bootstrap or settings.bootstrap)
+    try:
+        return require_broker(bootstrap or settings.bootstrap)
+    except BrokerUnreachable as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from err
 
 
 @alerts_app.callback()
@@ -134,16 +139,11 @@ def alerts(
     offsets are committed only after it accepted; every event goes to the delivery log."""
     if ctx.invoked_subcommand is not None:
         return
-    from fmslab.broker.clients import BrokerUnreachable
     from fmslab.monitoring.notifier import AlertNotifier
 
     settings = load_settings()
     url, where = resolve_alertmanager(settings, alertmanager)
-    try:
-        servers = _bootstrap(settings, bootstrap)
-    except BrokerUnreachable as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from err
+    servers = _bootstrap(settings, bootstrap)
     notifier = AlertNotifier(servers, url, delivery_log(settings))
     if metrics_port:
         notifier.serve_metrics(metrics_port, settings.host)
@@ -205,15 +205,11 @@ def alerts_test(
     bootstrap: str | None = typer.Option(None, help="Kafka bootstrap servers."),
 ) -> None:
     """Send a test event through the whole path: fms-alerts -> notifier -> Alertmanager."""
-    from fmslab.broker.clients import BrokerUnreachable, make_producer
+    from fmslab.broker.clients import make_producer
 
     settings = load_settings()
     url, where = resolve_alertmanager(settings, alertmanager)
-    try:
-        servers = _bootstrap(settings, bootstrap)
-    except BrokerUnreachable as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from err
+    servers = _bootstrap(settings, bootstrap)
     test_id = uuid.uuid4().hex[:12]
     event: dict[str, Any] = {"type": "test", "severity": severity, "test_id": test_id}
     event["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

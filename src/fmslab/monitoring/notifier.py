@@ -29,10 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 from tenacity import Retrying, retry_if_exception, wait_exponential
 
 from fmslab.monitoring.metrics_catalog import make_metrics
+from fmslab.services import MetricsEndpoint
 
 ALERTS_TOPIC = "fms-alerts"
 GROUP = "fmslab-alerts"
@@ -167,12 +168,12 @@ class AlertNotifier:
         self.registry = CollectorRegistry()
         self.m = make_metrics("alerts", self.registry)
         self._stop = threading.Event()
-        self._server: Any = None
+        self._endpoint = MetricsEndpoint()
 
     def serve_metrics(self, port: int, host: str = "127.0.0.1") -> int:
         """Serve /metrics on `host`:`port` (0: a free port); returns the port."""
-        self._server, _thread = start_http_server(port, addr=host, registry=self.registry)
-        return int(self._server.server_address[1])
+        self._endpoint.registry = self.registry
+        return self._endpoint.serve(port, host)
 
     def stop(self) -> None:
         """Ask `run` to end after the poll in hand (not yet accepted events stay uncommitted)."""
@@ -206,10 +207,7 @@ class AlertNotifier:
                 self._lag(consumer, partitions)
         finally:
             consumer.close(autocommit=False)
-            if self._server is not None:
-                self._server.shutdown()
-                self._server.server_close()
-                self._server = None
+            self._endpoint.close()
 
     def _handle(self, records: list[Any]) -> bool:
         """Alerts of the records delivered (or recorded); False when stopped before that."""

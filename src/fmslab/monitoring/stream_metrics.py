@@ -18,18 +18,18 @@ Every metric comes from `fmslab.monitoring.metrics_catalog` (names, types, label
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import time
 from typing import Any
 
 import pandas as pd
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 from pyspark.sql.streaming import StreamingQueryListener
 
 from fmslab.monitoring.metrics_catalog import make_metrics
 from fmslab.reading import MOTORS, SENSORS
+from fmslab.services import MetricsEndpoint
 
 ACCEPTED = ("processed", "alerts")
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def _epoch(text: str | None) -> float | None:
     return pd.Timestamp(text).timestamp()
 
 
-class StreamMetrics:
+class StreamMetrics(MetricsEndpoint):
     """The stream job's metric objects (a private registry) and the two feeds that set them."""
 
     def __init__(self, registry: CollectorRegistry | None = None, baselines: Any = None) -> None:
@@ -75,20 +75,6 @@ class StreamMetrics:
         self.query, self._stats = query, stats
 
     # --- serving ---------------------------------------------------------------------------
-
-    def serve(self, port: int, host: str = "127.0.0.1") -> int:
-        """Serve /metrics on `host`:`port` (0: a free port); returns the port."""
-        server, _thread = start_http_server(port, addr=host, registry=self.registry)
-        self._server = server
-        return int(server.server_address[1])
-
-    def close(self) -> None:
-        """Stop the HTTP server, if one runs."""
-        if self._server is not None:
-            with contextlib.suppress(Exception):
-                self._server.shutdown()
-                self._server.server_close()
-            self._server = None
 
     # --- Spark's progress events -----------------------------------------------------------
 
