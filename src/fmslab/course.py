@@ -146,6 +146,12 @@ EXPORTS: dict[str, str] = {
     "SOURCE_NAME": "fmslab.streaming.kafka_source",
     "register_source": "fmslab.streaming.kafka_source",
     "alert_thresholds": "fmslab.thresholds",
+    # Measured runs: scenario and fault reports (chapters 10, 12)
+    "load_reports": "fmslab.bench.results",
+    "scenario_table": "fmslab.bench.results",
+    "fault_table": "fmslab.bench.results",
+    "seed_figures": "fmslab.bench.results",
+    "measurements_from_reports": "fmslab.requirements",
 }
 
 __all__ = sorted(EXPORTS)

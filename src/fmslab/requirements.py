@@ -130,3 +130,69 @@ def assessment_frame(spec: dict[str, Any], measurements: dict[str, Measurement])
             }
         )
     return pd.DataFrame(rows).set_index("id")
+
+
+def _full(reports: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [r for r in reports if r.get("kind") == kind and not r.get("short")]
+
+
+def _worst_p95(scenarios: list[dict[str, Any]]) -> Measurement | None:
+    timed = [r for r in scenarios if (r.get("latency_s") or {}).get("p95") is not None]
+    if not timed:
+        return None
+    worst = max(timed, key=lambda r: r["latency_s"]["p95"])
+    how = f"worst p95 of {len(timed)} load scenarios ({worst['scenario']})"
+    return Measurement("end-to-end latency p95", worst["latency_s"]["p95"], "s", how)
+
+
+def _throughput(scenarios: list[dict[str, Any]]) -> Measurement | None:
+    ramp = [r for r in scenarios if r.get("max_sustained_msg_s") is not None]
+    if ramp:
+        value, how = ramp[0]["max_sustained_msg_s"], "highest rate `max` sustained for a step"
+    elif scenarios:
+        value = max(r["throughput_msg_s"] for r in scenarios)
+        how = "highest throughput of the load scenarios"
+    else:
+        return None
+    return Measurement("consumer throughput", value, "msg/s", how)
+
+
+def _volume(scenarios: list[dict[str, Any]]) -> Measurement | None:
+    sized = [r for r in scenarios if r.get("lake_bytes") and r.get("stored")]
+    if not sized:
+        return None
+    best = max(sized, key=lambda r: r["throughput_msg_s"])
+    per_day = best["throughput_msg_s"] * best["lake_bytes"] / best["stored"] * 86_400 / 1e9
+    how = f"{best['scenario']}: throughput x lake bytes per reading, over a day"
+    return Measurement("processable volume", round(per_day, 2), "GB/day", how)
+
+
+def measurements_from_reports(reports: list[dict[str, Any]]) -> dict[str, Measurement]:
+    """The NFR figures that full (not short) scenario and fault reports measure, by NFR id:
+    latency p95 (NFR-001), throughput (002), success ratio (003), devices served without loss
+    (004), volume per day (005) and recovery time (006). A figure no report holds is absent."""
+    scenarios, faults = _full(reports, "scenario"), _full(reports, "fault")
+    found: dict[str, Measurement | None] = {
+        "NFR-001": _worst_p95(scenarios),
+        "NFR-002": _throughput(scenarios),
+        "NFR-005": _volume(scenarios),
+    }
+    if scenarios:
+        worst = min(r["success_rate"] for r in scenarios)
+        found["NFR-003"] = Measurement(
+            "successful request ratio",
+            round(100 * worst, 3),
+            "%",
+            "lowest success of the scenarios",
+        )
+    clean = [r["devices"] for r in scenarios if r["lost"] == 0 and r["success_rate"] >= 1]
+    if clean:
+        found["NFR-004"] = Measurement(
+            "devices served", max(clean), "devices", "most devices of a scenario with no loss"
+        )
+    recovered = [r for r in faults if r.get("recover_s") is not None]
+    if recovered:
+        slowest = max(recovered, key=lambda r: r["recover_s"])
+        how = f"slowest recovery of {len(recovered)} faults ({slowest['fault']})"
+        found["NFR-006"] = Measurement("recovery time", slowest["recover_s"], "s", how)
+    return {key: value for key, value in found.items() if value is not None}
