@@ -293,7 +293,7 @@ def scenario_command(
 ) -> None:
     """Run a load scenario on the real path; writes reports/scenario-NAME.json and .png."""
     from fmslab.bench.scenario import ScenarioError, run_scenario
-    from fmslab.bench.scenario_chart import write_chart
+    from fmslab.bench.scenario_chart import write_scenario_png
     from fmslab.streaming.session import JavaNotFoundError
 
     settings = load_settings()
@@ -309,7 +309,7 @@ def scenario_command(
         raise typer.Exit(1) from err
     folder = Path(settings.reports_dir)
     path = write_report(result, folder / f"scenario-{name}.json")
-    chart = write_chart(result, folder / f"scenario-{name}.png")
+    chart = write_scenario_png(result, folder / f"scenario-{name}.png")
     if as_json:
         typer.echo(json.dumps(result))
         return

@@ -21,38 +21,39 @@ def _latency(ax: Any, report: dict[str, Any]) -> None:
     latency = report["latency_s"]
     for key, colour in (("p50", "tab:green"), ("p95", "tab:orange"), ("p99", "tab:red")):
         if latency[key] is not None:
-            ax.axvline(latency[key], color=colour, linestyle="--", label=f"{key} {latency[key]} s")
-    ax.set_title(f"End-to-end latency ({latency['count']} readings)")
+            ax.axvline(latency[key], color=colour, linestyle="--")
+    ax.set_title(
+        f"Latency of {latency['count']} readings\n(dashed: p50 {latency['p50']} s, "
+        f"p95 {latency['p95']} s, p99 {latency['p99']} s)",
+        fontsize=10,
+    )
     ax.set_xlabel("collected -> readable in the lake (s)")
     ax.set_ylabel("readings (count)")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    if latency["count"]:
-        ax.legend(loc="upper right", fontsize=8)
 
 
 def _components(cpu_ax: Any, mem_ax: Any, components: dict[str, dict[str, float]]) -> None:
     names = list(components)
     cpu_ax.bar(names, [components[n]["cpu_s"] for n in names], color="tab:purple")
-    cpu_ax.set_title("CPU per component")
+    cpu_ax.set_title("CPU per component", fontsize=10)
     cpu_ax.set_xlabel("component")
     cpu_ax.set_ylabel("CPU time (s)")
     mem_ax.bar(names, [components[n]["pss_peak_mb"] for n in names], color="tab:gray")
-    mem_ax.set_title("Peak memory per component")
+    mem_ax.set_title("Peak memory per component", fontsize=10)
     mem_ax.set_xlabel("component")
     mem_ax.set_ylabel("peak PSS (MiB)")
 
 
 def _steps(ax: Any, steps: list[dict[str, Any]]) -> None:
     offered = [s["rate_msg_s"] for s in steps]
-    ax.plot(offered, offered, color="tab:gray", linestyle=":", label="offered")
-    ax.plot(offered, [s["achieved_msg_s"] for s in steps], marker="o", label="achieved")
+    ax.plot(offered, offered, color="tab:gray", linestyle=":")
+    ax.plot(offered, [s["achieved_msg_s"] for s in steps], marker="o")
     for step in steps:
         if not step["sustained"]:
             ax.plot(step["rate_msg_s"], step["achieved_msg_s"], "x", color="tab:red", ms=10)
-    ax.set_title("Rate per step (x: not sustained)")
+    ax.set_title("Achieved rate per step\n(dotted: offered; x: not sustained)", fontsize=10)
     ax.set_xlabel("offered rate (msg/s)")
     ax.set_ylabel("achieved rate (msg/s)")
-    ax.legend(loc="upper left", fontsize=8)
 
 
 def scenario_chart(report: dict[str, Any]) -> Figure:
@@ -73,8 +74,8 @@ def scenario_chart(report: dict[str, Any]) -> Figure:
     return fig
 
 
-def write_chart(report: dict[str, Any], path: Path) -> Path:
-    """Draw `scenario_chart(report)` to a PNG at `path`."""
+def write_scenario_png(report: dict[str, Any], path: Path) -> Path:
+    """Draw `scenario_chart(report)` to a PNG file at `path`."""
     fig = scenario_chart(report)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
