@@ -146,6 +146,10 @@ EXPORTS: dict[str, str] = {
     "SOURCE_NAME": "fmslab.streaming.kafka_source",
     "register_source": "fmslab.streaming.kafka_source",
     "alert_thresholds": "fmslab.thresholds",
+    # Load scenarios (issue 12, chapter 10)
+    "SCENARIOS": "fmslab.bench.scenario",
+    "run_scenario": "fmslab.bench.scenario",
+    "scenario_chart": "fmslab.bench.scenario_chart",
 }
 
 __all__ = sorted(EXPORTS)

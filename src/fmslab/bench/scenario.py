@@ -35,11 +35,12 @@ from fmslab.jobs import orchestration
 from fmslab.jobs.orchestration import PipelineOptions
 from fmslab.lake.storage import open_lake
 from fmslab.measure import summarize
-from fmslab.services import ServiceError, port_in_use, read_service
+from fmslab.services import ServiceError, port_in_use, read_service, wait_until
 from fmslab.streaming.session import check_java
 
 POLL_S = 0.25  # seconds between two looks at the lake (part of every latency figure)
-SETTLE_S = 120.0  # seconds the lake may take to catch up once the collector is done
+SETTLE_S = 120.0
+STREAM_READY_S = 360.0  # seconds the lake may take to catch up once the collector is done
 MAX_P95_S = 5.0
 SUSTAINED_SHARE = 0.95
 
@@ -153,6 +154,27 @@ def _running(settings: Settings, name: str) -> bool:
     return service is not None and service.alive()
 
 
+def _await_stream(settings: Settings) -> None:
+    """Wait until the stream job committed its first micro-batch (Spark's start is slow on a
+    busy machine: longer than `orchestration.STREAM_START_TIMEOUT`, at times)."""
+    service = read_service("stream", _state(settings))
+    ready = wait_until(
+        lambda: (
+            service is not None and (not service.alive() or orchestration.stream_ready(service))
+        ),
+        STREAM_READY_S,
+        0.5,
+    )
+    log = service.log if service else "the stream log"
+    if service is None or not service.alive():
+        raise ScenarioError(f"the stream job exited while starting; its log {log} says why")
+    if not ready:
+        raise ScenarioError(
+            f"the stream job did not commit its first micro-batch within {STREAM_READY_S:g} s; "
+            f"see {log} (no JDK? `fmslab doctor` checks it)"
+        )
+
+
 @contextlib.contextmanager
 def pipeline_core(settings: Settings) -> Iterator[bool]:
     """The broker and the stream job, started unless they run already (then left running).
@@ -163,8 +185,10 @@ def pipeline_core(settings: Settings) -> Iterator[bool]:
         return
     _check_ports(settings, ("broker",))
     check_java()  # a missing JDK in one line with its fix, not a stream job's dying log
-    orchestration.up(settings, PipelineOptions(faults="none"), names=("broker", "stream"))
+    options = PipelineOptions(faults="none", wait_for_stream=False)  # waited for below
+    orchestration.up(settings, options, names=("broker", "stream"))
     try:
+        _await_stream(settings)
         yield True
     finally:
         orchestration.down(settings, names=("stream", "broker"))
