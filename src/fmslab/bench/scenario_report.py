@@ -76,7 +76,9 @@ def _notes(name: str, steps: list[dict[str, Any]], components: dict[str, Any]) -
         f"Real path: simulator over HTTP -> collector -> broker -> Spark -> lake. Latency is "
         f"collected_at -> first readable in the lake (looked at every 0.25 s, 1 s trigger). "
         f"The busiest component was the {busiest}: {components[busiest]['cpu_s']} CPU-s over "
-        f"{wall:.0f} s of load ({share:.0%} of one core; the machine has {os.cpu_count()})."
+        f"{wall:.0f} s of load ({share:.0%} of one core; the machine has {os.cpu_count()}). "
+        f"throughput_msg_s is the stored rate, bounded by the offered rate: fraction_of_ceiling "
+        f"and vs_baseline compare it with the broker's ceiling and the send().get() baseline."
     )
     if name == "max":
         text += (
