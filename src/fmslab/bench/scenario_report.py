@@ -40,7 +40,7 @@ def verdicts(report: dict[str, Any]) -> dict[str, bool]:
 
 
 def _ratio(value: float, base: float) -> float | None:
-    return round(value / base, 3) if base else None
+    return round(value / base, 6) if base else None
 
 
 def _max_fields(steps: list[dict[str, Any]]) -> dict[str, Any]:
