@@ -152,6 +152,10 @@ EXPORTS: dict[str, str] = {
     "fault_table": "fmslab.bench.results",
     "seed_figures": "fmslab.bench.results",
     "measurements_from_reports": "fmslab.requirements",
+    # Load scenarios (issue 12, chapter 10)
+    "SCENARIOS": "fmslab.bench.scenario",
+    "run_scenario": "fmslab.bench.scenario",
+    "scenario_chart": "fmslab.bench.scenario_chart",
 }
 
 __all__ = sorted(EXPORTS)

@@ -25,6 +25,8 @@ from matplotlib.category import StrCategoryConverter  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from fmslab.bench import scenario_chart  # noqa: E402
+from fmslab.bench.scenario_report import histogram  # noqa: E402
 from fmslab.collector import charts as collector_charts  # noqa: E402
 from fmslab.jobs import report as job_report  # noqa: E402
 from fmslab.quality import charts as quality_charts  # noqa: E402
@@ -88,14 +90,45 @@ def _figures(inputs: dict) -> dict[str, Callable[[], Figure]]:
         "streaming.plot_window_means": lambda: stream_charts.plot_window_means(
             inputs["aggregates"]
         ),
+        "bench.scenario_chart": lambda: scenario_chart.scenario_chart(_scenario_report(False)),
+        "bench.scenario_chart.max": lambda: scenario_chart.scenario_chart(_scenario_report(True)),
         "stack.plot_memory_budget": lambda: stack_charts.plot_memory_budget(
             memory_table(load_stack()), load_stack().settings["budget_mib"]
         ),
     }
 
 
+def _scenario_report(with_steps: bool) -> dict:
+    latencies = [0.8, 1.1, 1.2, 1.3, 2.5]
+    report = {
+        "scenario": "max" if with_steps else "normal",
+        "short": True,
+        "stored": 5,
+        "offered": 5,
+        "throughput_msg_s": 1.0,
+        "latency_s": {"count": 5, "p50": 1.2, "p95": 2.5, "p99": 2.5, "max": 2.5},
+        "latency_histogram": histogram(latencies),
+        "components": {
+            name: {"cpu_s": cpu, "pss_peak_mb": mb}
+            for name, cpu, mb in (
+                ("api", 0.1, 60),
+                ("collector", 1.5, 50),
+                ("broker", 0.1, 25),
+                ("stream", 9.6, 1400),
+            )
+        },  # fmt: skip
+    }
+    if with_steps:
+        report["steps"] = [
+            {"rate_msg_s": 100, "achieved_msg_s": 99.0, "sustained": True},
+            {"rate_msg_s": 200, "achieved_msg_s": 150.0, "sustained": False},
+        ]
+    return report
+
+
 # Every public chart function (plot_*, *_chart) of every drawing module, as named above.
 DRAWN = {
+    "bench/scenario_chart.py": {"scenario_chart"},
     "quality/charts.py": {"plot_dimensions", "plot_distributions", "draw_dimension_bars"},
     "collector/charts.py": {"plot_readings_per_device"},
     "jobs/report.py": {"dimensions_chart", "latency_chart"},
@@ -170,6 +203,8 @@ def _check_legends(fig: Figure, name: str) -> None:
         "jobs._bars",
         "streaming.plot_batch_quality",
         "streaming.plot_window_means",
+        "bench.scenario_chart",
+        "bench.scenario_chart.max",
     ],
 )
 def test_chart_is_readable(name: str, inputs: dict, tmp_path: Path) -> None:

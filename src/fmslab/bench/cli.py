@@ -248,6 +248,75 @@ def pipeline(
         raise typer.Exit(2)
 
 
+def _scenario_table(result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    latency = result["latency_s"]
+    table = Table(title=f"scenario {result['scenario']}{' (short)' if result['short'] else ''}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("devices x interval", f"{result['devices']} x {result['interval_s']:g} s"),
+        ("offered / collected / stored", f"{result['offered']} / {result['collected']} / "
+         f"{result['stored']}"),
+        ("lost / duplicates", f"{result['lost']} / {result['duplicates']}"),
+        ("success rate", f"{result['success_rate']:.2%}"),
+        ("throughput", f"{result['throughput_msg_s']} msg/s"),
+        ("latency p50 / p95 / p99 / max", f"{latency['p50']} / {latency['p95']} / "
+         f"{latency['p99']} / {latency['max']} s"),
+        ("broker ceiling", f"{result['ceiling']['msg_s']} msg/s ({result['ceiling']['client']})"),
+        ("fraction of ceiling", str(result["fraction_of_ceiling"])),
+        ("baseline (send().get())", f"{result['baseline']['msg_s']} msg/s"),
+        ("vs baseline", f"{result['vs_baseline']} x"),
+    ]  # fmt: skip
+    if "max_sustained_msg_s" in result:
+        rows.append(("max sustained", f"{result['max_sustained_msg_s']} msg/s"))
+    for name, part in result["components"].items():
+        rows.append((f"{name}: CPU / peak PSS", f"{part['cpu_s']} s / {part['pss_peak_mb']} MiB"))
+    for name, met in result["meets_targets"].items():
+        rows.append((f"target {name}", "met" if met else "NOT met"))
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+    typer.echo(result["notes"])
+
+
+@bench_app.command("scenario")
+def scenario_command(
+    name: str = typer.Argument(..., help="normal, peak, stress, scale or max."),
+    duration: float = typer.Option(
+        None, "--duration", min=0.1, help="Seconds of load (of each step for max)."
+    ),
+    short: bool = typer.Option(False, "--short", help="The CI form: a few seconds, exact counts."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON only."),
+) -> None:
+    """Run a load scenario on the real path; writes reports/scenario-NAME.json and .png."""
+    from fmslab.bench.scenario import ScenarioError, run_scenario
+    from fmslab.bench.scenario_chart import write_scenario_png
+    from fmslab.streaming.session import JavaNotFoundError
+
+    settings = load_settings()
+    try:
+        result = run_scenario(
+            name, duration=duration, short=short, settings=settings, progress=not as_json
+        )
+    except JavaNotFoundError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from err
+    except (ScenarioError, ServiceError, BrokerError, BrokerUnreachable, KafkaError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from err
+    folder = Path(settings.reports_dir)
+    path = write_report(result, folder / f"scenario-{name}.json")
+    chart = write_scenario_png(result, folder / f"scenario-{name}.png")
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    _scenario_table(result)
+    typer.echo(f"written to {path} and {chart}")
+
+
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `fmslab` command."""
     app.add_typer(bench_app, name="bench")

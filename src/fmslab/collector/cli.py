@@ -41,6 +41,7 @@ def collect(
     duration: float = typer.Option(None, "--duration", min=0, help="Seconds (default: forever)."),
     devices: int = typer.Option(5, "--devices", min=1, help="Poll DeviceIds 1..N."),
     interval: float = typer.Option(10.0, "--interval", min=0.001, help="Seconds between polls."),
+    polls: int = typer.Option(None, "--polls", min=1, help="Polls per device, then stop."),
     api: str = typer.Option(None, "--api", help="FMS API base URL (default: settings)."),
     bootstrap: str = typer.Option(None, "--bootstrap", help="Kafka HOST:PORT (default: settings)."),
     metrics_port: int = typer.Option(
@@ -63,6 +64,7 @@ def collect(
     config = _config(
         devices=devices,
         interval=interval,
+        polls=polls,
         api_url=api,
         bootstrap=bootstrap,
         metrics_port=metrics_port,

@@ -190,6 +190,8 @@ class Collector:
                 )
                 for i, d in enumerate(devices)
             ]
+            if self.config.polls is not None:  # a planned run ends when every device is done
+                tasks.append(asyncio.create_task(self._stop_when_done(list(tasks))))
             if on_progress is not None:
                 tasks.append(asyncio.create_task(self._report(on_progress)))
             with contextlib.suppress(TimeoutError):
@@ -202,6 +204,11 @@ class Collector:
                 loop.remove_signal_handler(sig)
         self._loop = self._stop_event = None
 
+    async def _stop_when_done(self, device_tasks: list[asyncio.Task[None]]) -> None:
+        await asyncio.gather(*device_tasks, return_exceptions=True)
+        if self._stop_event is not None:
+            self._stop_event.set()
+
     async def _report(self, on_progress: Progress) -> None:
         while True:
             await asyncio.sleep(0.5)
@@ -210,7 +217,9 @@ class Collector:
     async def _device_loop(self, client: ClientPool, device: int, due: float) -> None:
         loop = asyncio.get_running_loop()
         interval = self.config.interval
-        while True:
+        polls = 0
+        while self.config.polls is None or polls < self.config.polls:
+            polls += 1
             delay = due - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)

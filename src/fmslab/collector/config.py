@@ -22,6 +22,7 @@ class CollectorConfig(BaseModel):
     topic: str = RAW_TOPIC
     devices: int = Field(5, ge=1, description="devices 1..N are polled")
     interval: float = Field(10.0, gt=0, description="seconds between two polls of one device")
+    polls: int | None = Field(None, ge=1, description="polls per device, then stop (None: no end)")
     timeout: float = Field(2.0, gt=0, description="seconds one HTTP request may take")
     retries: int = Field(3, ge=0, description="retries after the first attempt")
     backoff_initial: float = Field(0.1, ge=0, description="first retry delay, doubled per retry")

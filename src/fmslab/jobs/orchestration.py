@@ -47,6 +47,7 @@ class PipelineOptions:
     faults: str = "default"
     trigger: str = "1s"
     wait_for_stream: bool = True  # False: start Spark and go on (the caller waits, or not)
+    polls: int | None = None  # the collector stops after this many polls per device (a plan)
 
 
 def archive_dir(settings: Settings) -> Path:
@@ -178,6 +179,7 @@ def _start_collector(settings: Settings, options: PipelineOptions) -> Service:
         "--metrics-port", str(settings.metrics_port),
         "--archive-dir", str(archive_dir(settings)),
         "--seed", str(settings.seed),
+        *(("--polls", str(options.polls)) if options.polls else ()),
     )  # fmt: skip
     return start_service(
         "collector", cmd, state_dir=_state(settings), port=settings.metrics_port, url=url,
@@ -242,14 +244,15 @@ def restart(settings: Settings, name: str, service: Service | None = None) -> Se
     )  # fmt: skip
 
 
-def down(settings: Settings, timeout: float = 20.0) -> list[str]:
-    """Stop every recorded service by pid, in reverse order; returns the names that ran.
+def down(settings: Settings, timeout: float = 20.0, names: tuple[str, ...] = ORDER) -> list[str]:
+    """Stop every recorded service (or those in `names`) by pid, in reverse order; returns the
+    names that ran. Stopping only the collector and the api keeps Spark up for the next load.
 
     The collector flushes its producer and archive on SIGTERM; Spark's batch in flight is
     replayed from the checkpoint on the next start.
     """
     stopped = []
-    for name in reversed(ORDER):
+    for name in (name for name in reversed(ORDER) if name in names):
         service = read_service(name, _state(settings))
         if service is not None and stop_service(service, _state(settings), timeout=timeout):
             stopped.append(name)
