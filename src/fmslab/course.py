@@ -152,6 +152,15 @@ EXPORTS: dict[str, str] = {
     "fault_table": "fmslab.bench.results",
     "seed_figures": "fmslab.bench.results",
     "measurements_from_reports": "fmslab.requirements",
+    # Project documentation (chapter 12): the generated architecture and the improvement plan
+    "architecture": "fmslab.docs.architecture",
+    "architecture_mermaid": "fmslab.docs.architecture",
+    "generated_section": "fmslab.docs.architecture",
+    "update_document": "fmslab.docs.architecture",
+    "draw_architecture": "fmslab.docs.charts",
+    "improvement_plan": "fmslab.docs.improvements",
+    "plan_frame": "fmslab.docs.improvements",
+    "troubleshooting_entries": "fmslab.docs.troubleshooting",
 }
 
 __all__ = sorted(EXPORTS)

@@ -18,7 +18,7 @@ from fmslab.docs.architecture import (  # noqa: E402
     BEGIN,
     END,
     architecture,
-    mermaid,
+    architecture_mermaid,
     update_document,
 )
 from fmslab.docs.charts import draw_architecture  # noqa: E402
@@ -50,7 +50,7 @@ def test_a_changed_setting_makes_the_document_stale(tmp_path: Path) -> None:
 
 def test_the_diagram_names_every_topic_zone_service_and_port() -> None:
     arch = architecture(DEFAULTS)
-    text = mermaid(arch)
+    text = architecture_mermaid(arch)
     for topic in load_topics():
         assert f"{topic.name}<br/>{topic.partitions} partition" in text
     for zone in load_policy().zones:

@@ -11,7 +11,6 @@ version is installed here, so `python3.12` is a script answering `--version` as 
 from __future__ import annotations
 
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from fmslab.broker.embedded import embedded_broker
+from fmslab.docs.troubleshooting import troubleshooting_entries
 from fmslab.lake.storage import LakeError
 from fmslab.lake.webhdfs import HdfsLake
 from fmslab.services import fmslab_command, free_port, http_ok, running, wait_until
@@ -33,14 +33,13 @@ from tests.lake.test_webhdfs_redirect import _unresolvable
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "troubleshooting.md"
 DOCKER_STANDIN = Path(__file__).with_name("docker_standin.py")
-ENTRY = re.compile(r"<!-- message: ([a-z-]+) -->\s*```text\n(.*?)\n```", re.S)
 
 pytestmark = pytest.mark.slow  # `fmslab` subprocesses, a broker, Spark's preflight
 
 
 def quoted() -> dict[str, str]:
     """The guide's quoted messages by entry key (`<!-- message: KEY -->` before the block)."""
-    return {key: block.strip() for key, block in ENTRY.findall(GUIDE.read_text(encoding="utf-8"))}
+    return {entry.key: entry.message for entry in troubleshooting_entries(GUIDE)}
 
 
 def as_quoted(printed: str, **values: str) -> str:
@@ -81,8 +80,11 @@ def _stream(tmp_path: Path, bootstrap: str) -> tuple[str, ...]:
 
 
 def test_every_entry_has_its_quoted_message() -> None:
-    keys = set(quoted())
-    assert keys == {
+    entries = troubleshooting_entries(GUIDE)
+    assert all(e.symptom and e.cause and e.fix and e.message for e in entries)
+    keys = [e.key for e in entries]
+    assert len(keys) == len(set(keys))
+    assert set(keys) == {
         "no-jdk",
         "port-taken",
         "broker-not-ready",

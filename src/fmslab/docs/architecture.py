@@ -4,8 +4,8 @@
 order (`fmslab.jobs.orchestration.ORDER`) with the ports and settings they listen on (`Settings`),
 the topics (`data/topics.yaml`) and which service produces or consumes each (the collector's and
 the stream job's own constants), the lake's zones (`data/lake_zones.yaml`) and the stack's
-Compose services by profile with their published ports. `mermaid()` renders it as Mermaid text
-(GitHub draws it) and `update_document()` writes that, with tables, between the markers of
+Compose services by profile with their published ports. `architecture_mermaid()` renders it as
+Mermaid text (GitHub draws it) and `update_document()` writes that, with tables, between the markers of
 `docs/architecture.md`; `fmslab docs diagram --check` fails when the document is stale.
 """
 
@@ -136,7 +136,7 @@ def _node(name: str) -> str:
     return name.replace("-", "_")
 
 
-def mermaid(arch: Architecture) -> str:
+def architecture_mermaid(arch: Architecture) -> str:
     """The embedded pipeline as a Mermaid flowchart: services, topics, zones, and the flow."""
     lines = ["flowchart LR"]
     for s in arch.services:
@@ -197,7 +197,7 @@ def generated_section(arch: Architecture) -> str:
         BEGIN,
         "The embedded pipeline (`fmslab up`), as the configuration describes it:",
         "",
-        f"```mermaid\n{mermaid(arch)}\n```",
+        f"```mermaid\n{architecture_mermaid(arch)}\n```",
     ]
     if arch.stack:
         parts += [
