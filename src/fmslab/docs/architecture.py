@@ -5,8 +5,8 @@ order (`fmslab.jobs.orchestration.ORDER`) with the ports and settings they liste
 the topics (`data/topics.yaml`) and which service produces or consumes each (the collector's and
 the stream job's own constants), the lake's zones (`data/lake_zones.yaml`) and the stack's
 Compose services by profile with their published ports. `architecture_mermaid()` renders it as
-Mermaid text (GitHub draws it) and `update_document()` writes that, with tables, between the markers of
-`docs/architecture.md`; `fmslab docs diagram --check` fails when the document is stale.
+Mermaid text (GitHub draws it) and `update_document()` writes that, with tables, between the
+markers of `docs/architecture.md`; `fmslab docs diagram --check` fails when the document is stale.
 """
 
 from __future__ import annotations
