@@ -161,6 +161,7 @@ EXPORTS: dict[str, str] = {
     "improvement_plan": "fmslab.docs.improvements",
     "plan_frame": "fmslab.docs.improvements",
     "troubleshooting_entries": "fmslab.docs.troubleshooting",
+    "fmslab_command": "fmslab.services",
 }
 
 __all__ = sorted(EXPORTS)

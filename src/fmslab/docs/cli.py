@@ -24,11 +24,10 @@ def diagram(
         typer.echo(f"fix: add the two marker lines to {DOCUMENT} where the diagram goes", err=True)
         raise typer.Exit(1) from err
     if png is not None:
-        from fmslab.config import Settings
         from fmslab.docs.architecture import architecture
         from fmslab.docs.charts import draw_architecture
 
-        draw_architecture(architecture(Settings.model_construct())).savefig(png, dpi=110)
+        draw_architecture(architecture()).savefig(png, dpi=110)
         typer.echo(f"drew {png}")
     if check and not current:
         typer.echo(f"error: {DOCUMENT}'s diagram differs from the configuration", err=True)

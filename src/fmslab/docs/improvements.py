@@ -23,10 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-MEASURE_COMMANDS = (
-    "fmslab bench scenario normal|peak|stress|scale|max",
-    "fmslab faults run NAME (fmslab faults list names them)",
-)
+MEASURE_COMMANDS = ("fmslab bench scenario normal|peak|stress|scale|max", "fmslab faults run NAME")
 # What to try first when a component dominates the heaviest run (why: where its time goes).
 COMPONENT_ACTIONS = {
     "stream": "raise the trigger interval or maxOffsetsPerTrigger so each micro-batch carries "
@@ -216,7 +213,9 @@ def improvement_plan(
                 "measure first",
                 "no full-run report",
                 "no scenario or fault report to plan from",
-                "run " + "; ".join(f"`{c}`" for c in MEASURE_COMMANDS) + " (they write reports/)",
+                "run "
+                + " and ".join(f"`{c}`" for c in MEASURE_COMMANDS)
+                + " (`fmslab faults list` names the faults); each writes its report to reports/",
             )
         ]
     scenarios = [r for r in full if r.get("kind") == "scenario"]
