@@ -175,3 +175,22 @@ def test_docker_memory(tmp_path: Path) -> None:
         assert wait_until(ready, 10)
         printed = fmslab("stack", "up", env=env)
     assert as_quoted(printed, NEEDED=needed) == quoted()["docker-memory"]
+
+
+def test_a_mismatch_inside_a_running_query_gets_the_same_fix() -> None:
+    # What a Spark cluster reports when a task's Python worker is another version (the text of
+    # pyspark's PYTHON_VERSION_MISMATCH error class, inside the query's exception).
+    from fmslab.streaming.failures import explain
+
+    text = (
+        "[STREAM_FAILED] Query terminated with exception: Job aborted.\nTraceback (most recent "
+        'call last):\n  File "worker.py", line 1, in main\n'
+        "pyspark.errors.exceptions.base.PySparkRuntimeError: [PYTHON_VERSION_MISMATCH] Python in "
+        "worker has different version: 3.12 than that in driver: 3.11, PySpark cannot run with "
+        "different minor versions.\nPlease check environment variables PYSPARK_PYTHON and "
+        "PYSPARK_DRIVER_PYTHON are correctly set."
+    )
+    failure = explain(RuntimeError(text), bootstrap="b:1", checkpoint=Path("ck"))
+    assert failure.cause.startswith("the workers' Python is 3.12, the driver's 3.11")
+    assert failure.fix.startswith("unset PYSPARK_PYTHON")
+    assert "unset PYSPARK_PYTHON" in quoted()["python-mismatch"]
