@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import matplotlib
@@ -23,7 +21,6 @@ from fmslab.docs.architecture import (  # noqa: E402
 )
 from fmslab.docs.charts import draw_architecture  # noqa: E402
 from fmslab.lake.zones import load_policy  # noqa: E402
-from fmslab.services import fmslab_command  # noqa: E402
 from fmslab.stack.compose import load_stack  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,16 +63,15 @@ def test_the_diagram_names_every_topic_zone_service_and_port() -> None:
 
 
 def test_the_check_command_agrees(tmp_path: Path) -> None:
-    env = {**os.environ, "FMSLAB_API_PORT": "19999"}  # the document uses the defaults only
-    done = subprocess.run(
-        fmslab_command("docs", "diagram", "--check", "--png", str(tmp_path / "a.png")),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "up to date" in done.stdout and (tmp_path / "a.png").stat().st_size > 10_000
+    from typer.testing import CliRunner
+
+    from fmslab.cli import app
+
+    png = tmp_path / "a.png"
+    env = {"FMSLAB_API_PORT": "19999"}  # the document uses the defaults only
+    done = CliRunner().invoke(app, ["docs", "diagram", "--check", "--png", str(png)], env=env)
+    assert done.exit_code == 0, done.output
+    assert "up to date" in done.output and png.stat().st_size > 10_000
 
 
 def test_the_drawing_shows_every_box_without_overlaps(tmp_path: Path) -> None:
