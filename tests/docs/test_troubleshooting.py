@@ -84,11 +84,13 @@ def test_every_entry_has_its_quoted_message() -> None:
     assert all(e.symptom and e.cause and e.fix and e.message for e in entries)
     keys = [e.key for e in entries]
     assert len(keys) == len(set(keys))
+    assert len({e.title for e in entries}) == 7  # seven failures, one quoted by two commands
     assert set(keys) == {
         "no-jdk",
         "port-taken",
         "broker-not-ready",
         "docker-memory",
+        "docker-memory-doctor",
         "checkpoint-mismatch",
         "webhdfs-redirect",
         "python-mismatch",
@@ -194,3 +196,20 @@ def test_a_mismatch_inside_a_running_query_gets_the_same_fix() -> None:
     assert failure.cause.startswith("the workers' Python is 3.12, the driver's 3.11")
     assert failure.fix.startswith("unset PYSPARK_PYTHON")
     assert "unset PYSPARK_PYTHON" in quoted()["python-mismatch"]
+
+
+def test_docker_memory_in_the_doctor(tmp_path: Path) -> None:
+    from tests.docs.docker_standin import ENGINE_VERSION
+
+    write_cli(tmp_path / "bin", 2048)  # the doctor asks the CLI: `docker info --format ...`
+    env = _env(tmp_path, PATH=f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    done = subprocess.run(
+        fmslab_command("doctor", "--json"), capture_output=True, text=True, env=env, timeout=120
+    )
+    lines = [line.strip() for line in done.stdout.splitlines()]
+    at = next(i for i, line in enumerate(lines) if line.startswith('"detail": "engine '))
+    printed = "\n".join(lines[at : at + 2])
+    needed = str(plan(load_stack(), []).memory_mib)
+    assert (
+        as_quoted(printed, ENGINE=ENGINE_VERSION, NEEDED=needed) == quoted()["docker-memory-doctor"]
+    )

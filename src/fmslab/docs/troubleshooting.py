@@ -32,23 +32,24 @@ class Entry:
 
 
 def troubleshooting_entries(path: Path | None = None) -> list[Entry]:
-    """Every entry of the guide that quotes a message, in the guide's order."""
+    """One entry per quoted message of the guide, in the guide's order (a section that quotes
+    two commands' messages gives two entries with the same title, cause and fix)."""
     text = (path or project_root() / GUIDE).read_text(encoding="utf-8")
     entries = []
     for section in re.split(r"\n(?=## )", text):
-        found = _MESSAGE.search(section)
-        if not section.startswith("## ") or found is None:
+        if not section.startswith("## "):
             continue
         parts = {name: " ".join(body.split()) for name, body in _PART.findall(section)}
         title = section.splitlines()[0].removeprefix("## ").strip()
-        entries.append(
-            Entry(
-                found.group(1),
-                title,
-                parts.get("Symptom", ""),
-                found.group(2).strip(),
-                parts.get("Cause", ""),
-                parts.get("Fix", ""),
+        for key, message in _MESSAGE.findall(section):  # a failure two commands report
+            entries.append(
+                Entry(
+                    key,
+                    title,
+                    parts.get("Symptom", ""),
+                    message.strip(),
+                    parts.get("Cause", ""),
+                    parts.get("Fix", ""),
+                )
             )
-        )
     return entries
