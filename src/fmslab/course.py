@@ -156,6 +156,16 @@ EXPORTS: dict[str, str] = {
     "SCENARIOS": "fmslab.bench.scenario",
     "run_scenario": "fmslab.bench.scenario",
     "scenario_chart": "fmslab.bench.scenario_chart",
+    # Project documentation (chapter 12): the generated architecture and the improvement plan
+    "architecture": "fmslab.docs.architecture",
+    "architecture_mermaid": "fmslab.docs.architecture",
+    "generated_section": "fmslab.docs.architecture",
+    "update_document": "fmslab.docs.architecture",
+    "draw_architecture": "fmslab.docs.charts",
+    "improvement_plan": "fmslab.docs.improvements",
+    "plan_frame": "fmslab.docs.improvements",
+    "troubleshooting_entries": "fmslab.docs.troubleshooting",
+    "fmslab_command": "fmslab.services",
 }
 
 __all__ = sorted(EXPORTS)

@@ -138,10 +138,28 @@ DOCKER_WHY = "only the optional `stack` mode needs Docker; embedded mode runs ev
 
 
 def check_docker(
-    client: str | None, engine_version: str | None, stack_present: bool = True
+    client: str | None,
+    engine_version: str | None,
+    stack_present: bool = True,
+    memory_mib: int | None = None,
+    needed_mib: int | None = None,
 ) -> Check:
     """Docker is optional: an engine that answers makes `stack` mode possible (once the
-    checkout has a `stack/`; until then nothing to install is recommended)."""
+    checkout has a `stack/`; until then nothing to install is recommended). An engine with
+    less memory than the stack's core profile needs (`memory_mib` < `needed_mib`) is a warning:
+    its containers would be killed one by one (exit code 137)."""
+    short = memory_mib is not None and needed_mib is not None and memory_mib < needed_mib
+    if engine_version is not None and short:
+        return Check(
+            "docker",
+            "Docker engine",
+            "warn",
+            f"engine {engine_version} has {memory_mib} MiB of memory, the stack's core "
+            f"profile needs {needed_mib} MiB",
+            "give Docker more memory (Docker Desktop: Settings > Resources > Memory), "
+            "or stay in embedded mode",
+            DOCKER_WHY,
+        )
     if client is None:
         fix = "optional: install Docker Engine (or Docker Desktop) to use `stack` mode"
         detail = "not installed (embedded mode only)"
@@ -376,11 +394,12 @@ def probe_jdk(java: str | None) -> Check:
 def probe_docker(stack_present: bool = True) -> list[Check]:
     """Docker client, engine (`docker info`) and Compose (plugin or standalone)."""
     client = shutil.which("docker")
-    engine = compose = None
+    engine = compose = memory = None
     if client:
-        info = _run([client, "info", "--format", "{{.ServerVersion}}"], timeout=10)
+        info = _run([client, "info", "--format", "{{.ServerVersion}} {{.MemTotal}}"], timeout=10)
         if info and info.returncode == 0 and info.stdout.strip():
-            engine = info.stdout.strip()
+            engine, _, total = info.stdout.strip().partition(" ")
+            memory = int(total) // 1024**2 if total.isdigit() else None
         plugin = _run([client, "compose", "version", "--short"], timeout=10)
         if plugin and plugin.returncode == 0:
             compose = plugin.stdout.strip()
@@ -388,7 +407,22 @@ def probe_docker(stack_present: bool = True) -> list[Check]:
         result = _run([standalone, "version", "--short"], timeout=10)
         if result and result.returncode == 0:
             compose = result.stdout.strip()
-    return [check_docker(client, engine, stack_present), check_compose(compose, stack_present)]
+    needed = _stack_core_mib() if stack_present and memory is not None else None
+    return [
+        check_docker(client, engine, stack_present, memory, needed),
+        check_compose(compose, stack_present),
+    ]
+
+
+def _stack_core_mib() -> int | None:
+    """The memory limits of the stack's core profile, in MiB (None when unreadable)."""
+    try:
+        from fmslab.stack.compose import load_stack
+        from fmslab.stack.engine import plan
+
+        return plan(load_stack(), []).memory_mib
+    except Exception:  # a broken compose file is `fmslab stack validate`'s to report
+        return None
 
 
 def probe_api(url: str) -> Check:

@@ -191,7 +191,11 @@ def start_service(
     if existing and existing.alive():
         raise ServiceError(f"{name} already runs (pid {existing.pid}); stop it first")
     if port is not None and port_in_use(port):
-        raise ServiceError(f"port {port} is already in use; pick another port for {name}")
+        raise ServiceError(
+            f"port {port} is already in use, so {name} cannot start\n"
+            f"fix: stop what listens there (`fmslab down`; `ss -ltnp 'sport = :{port}'` names it) "
+            "or move the service to another port (FMSLAB_*_PORT in .env)"
+        )
     log_path = Path(state_dir) / "log" / f"{name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     state.parent.mkdir(parents=True, exist_ok=True)

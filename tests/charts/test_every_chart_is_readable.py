@@ -28,6 +28,9 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from fmslab.bench import scenario_chart  # noqa: E402
 from fmslab.bench.scenario_report import histogram  # noqa: E402
 from fmslab.collector import charts as collector_charts  # noqa: E402
+from fmslab.config import Settings  # noqa: E402
+from fmslab.docs import architecture as docs_architecture  # noqa: E402
+from fmslab.docs import charts as docs_charts  # noqa: E402
 from fmslab.jobs import report as job_report  # noqa: E402
 from fmslab.quality import charts as quality_charts  # noqa: E402
 from fmslab.quality import check_readings  # noqa: E402
@@ -95,6 +98,9 @@ def _figures(inputs: dict) -> dict[str, Callable[[], Figure]]:
         "stack.plot_memory_budget": lambda: stack_charts.plot_memory_budget(
             memory_table(load_stack()), load_stack().settings["budget_mib"]
         ),
+        "docs.draw_architecture": lambda: docs_charts.draw_architecture(
+            docs_architecture.architecture(Settings.model_construct())
+        ),
     }
 
 
@@ -134,6 +140,7 @@ DRAWN = {
     "jobs/report.py": {"dimensions_chart", "latency_chart"},
     "streaming/charts.py": {"plot_batch_quality", "plot_window_means"},
     "stack/charts.py": {"plot_memory_budget"},
+    "docs/charts.py": {"draw_architecture"},  # a diagram, no data axes: tests/docs checks it
 }
 
 

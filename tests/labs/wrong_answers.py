@@ -782,4 +782,114 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
             ),
         ],
     },
+    "12_project_documentation": {
+        1: [
+            wrong(
+                "the stack's services publish ports too",
+                "return {service.port: service.name for service in arch.services}",
+            ),
+            wrong(
+                "an embedded service's port wins",
+                "owners = {port: s.name for s in arch.stack for port in s.ports}\n"
+                "for service in arch.services:\n"
+                "    owners.setdefault(service.port, service.name)\n"
+                "return owners",
+            ),
+            wrong(
+                "every one of them",
+                "owners = {service.port: service.name for service in arch.services}\n"
+                "for service in arch.stack:\n"
+                "    if service.ports:\n"
+                "        owners.setdefault(service.ports[0], service.name)\n"
+                "return owners",
+            ),
+        ],
+        2: [
+            wrong(
+                "return None when no entry quotes",
+                "for entry in entries:\n"
+                "    parts = re.split(r'<[A-Z]+>', entry.message)\n"
+                "    if re.fullmatch('[^\\n]*'.join(map(re.escape, parts)), printed.strip()):\n"
+                "        return entry.key\n"
+                "return ''",
+            ),
+            wrong(
+                "compare the whole message, every line",
+                "for entry in entries:\n"
+                "    parts = re.split(r'<[A-Z]+>', entry.message.splitlines()[0])\n"
+                "    first = printed.strip().splitlines()[0]\n"
+                "    if re.fullmatch('[^\\n]*'.join(map(re.escape, parts)), first):\n"
+                "        return entry.key\n"
+                "return None",
+            ),
+            wrong(
+                "escape the rest of the message",
+                "for entry in entries:\n"
+                "    parts = re.split(r'<[A-Z]+>', entry.message)\n"
+                "    if re.fullmatch('[^\\n]*'.join(parts), printed.strip()):\n"
+                "        return entry.key\n"
+                "return None",
+            ),
+            wrong(
+                "a placeholder like <PORT> stands for any value",
+                "return next((e.key for e in entries if e.message == printed.strip()), None)",
+            ),
+        ],
+        3: [
+            wrong(
+                "a percentage (0-100)",
+                "values = {name: part[figure] for name, part in report['components'].items()}\n"
+                "top = max(values, key=values.get)\n"
+                "return top, round(values[top] / sum(values.values()), 1)",
+            ),
+            wrong(
+                "use the `figure` argument",
+                "values = {name: part['cpu_s'] for name, part in report['components'].items()}\n"
+                "top = max(values, key=values.get)\n"
+                "return top, round(100 * values[top] / sum(values.values()), 1)",
+            ),
+            wrong(
+                "the component with the largest value",
+                "values = {name: part[figure] for name, part in report['components'].items()}\n"
+                "top = list(values)[-1]\n"
+                "return top, round(100 * values[top] / sum(values.values()), 1)",
+            ),
+            wrong(
+                "round the percentage to one decimal",
+                "values = {name: part[figure] for name, part in report['components'].items()}\n"
+                "top = max(values, key=values.get)\n"
+                "return top, 100 * values[top] / sum(values.values())",
+            ),
+        ],
+        4: [
+            wrong(
+                "compare numbers",
+                "lines = text.splitlines()\n"
+                "start = lines.index('| service | what it is | port | setting |') + 2\n"
+                "configured = {s.name: s.port for s in arch.services}\n"
+                "stale = []\n"
+                "for line in lines[start:]:\n"
+                "    if not line.startswith('|'):\n"
+                "        break\n"
+                "    name, _, port, _ = (cell.strip() for cell in line.strip('|').split('|'))\n"
+                "    if configured.get(name) != port:\n"
+                "        stale.append(name)\n"
+                "return sorted(stale)",
+            ),
+            wrong(
+                "every stale service, sorted",
+                "lines = text.splitlines()\n"
+                "start = lines.index('| service | what it is | port | setting |') + 2\n"
+                "configured = {s.name: s.port for s in arch.services}\n"
+                "stale = []\n"
+                "for line in lines[start:]:\n"
+                "    if not line.startswith('|'):\n"
+                "        break\n"
+                "    name, _, port, _ = (cell.strip() for cell in line.strip('|').split('|'))\n"
+                "    if configured.get(name) != int(port):\n"
+                "        stale.append(name)\n"
+                "return stale",
+            ),
+        ],
+    },
 }

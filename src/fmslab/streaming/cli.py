@@ -102,7 +102,12 @@ def _preflight(settings: Any, bootstrap: str) -> None:
     """Fail at once, with the fix, on what would otherwise fail after Spark started (or hang)."""
     from fmslab.broker.clients import BrokerUnreachable, require_broker
     from fmslab.streaming.failures import Failure
-    from fmslab.streaming.session import JavaNotFoundError, check_java
+    from fmslab.streaming.session import (
+        JavaNotFoundError,
+        WorkerPythonMismatch,
+        check_java,
+        check_worker_python,
+    )
 
     try:
         require_broker(bootstrap)
@@ -114,6 +119,11 @@ def _preflight(settings: Any, bootstrap: str) -> None:
     except JavaNotFoundError as err:
         cause, _, fix = str(err).partition(". ")
         raise _fail(Failure(cause, fix.rstrip("."))) from err
+    try:
+        check_worker_python()
+    except WorkerPythonMismatch as err:
+        cause, _, fix = str(err).partition(". ")
+        raise _fail(Failure(cause, fix)) from err
 
 
 def _run(

@@ -24,6 +24,11 @@ _CHECKPOINT_PREFIXES = ("STATE_STORE", "STATEFUL_", "STREAMING_STATEFUL_", "STRE
 _CHECKPOINT_PARTS = ("CHECKPOINT", "OFFSET_LOG", "STATE_METADATA")
 # Spark's wrapper classes carry no cause of their own: look past them.
 _WRAPPERS = {"STREAM_FAILED", "PYTHON_STREAMING_DATA_SOURCE_RUNTIME_ERROR"}
+# A task's Python worker of another minor version (raised on the executor, seen in any query).
+_VERSION_MISMATCH = re.compile(
+    r"\[PYTHON_VERSION_MISMATCH\] Python in worker has different version:? ([\d.]+) than "
+    r"that in driver:? ([\d.]+)"
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,13 @@ def explain(err: BaseException, *, bootstrap: str, checkpoint: Path) -> Failure:
             "choose another port in the settings",
         )
     text = str(err)
+    if (mismatch := _VERSION_MISMATCH.search(text)) is not None:
+        return Failure(
+            f"the workers' Python is {mismatch.group(1)}, the driver's {mismatch.group(2)}: "
+            "PySpark cannot run with different minor versions (PYTHON_VERSION_MISMATCH)",
+            "unset PYSPARK_PYTHON (the course sets it to the driver's interpreter) or point it "
+            "at the driver's Python version, with the same packages, on every worker",
+        )
     python = python_cause(text)
     if python is not None:
         return _from_python(*python, bootstrap)

@@ -138,6 +138,41 @@ def check_java() -> str:
     return f"Java {major} at {java}"
 
 
+class WorkerPythonMismatch(RuntimeError):
+    """The workers' Python (PYSPARK_PYTHON) is another minor version than the driver's."""
+
+
+def python_version(python: str) -> str | None:
+    """`major.minor` of the interpreter `python` (from `python --version`); None if it fails."""
+    try:
+        done = subprocess.run([python, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r"Python (\d+)\.(\d+)", done.stdout + done.stderr)
+    return f"{match.group(1)}.{match.group(2)}" if match else None
+
+
+def check_worker_python(env: dict[str, str] | None = None) -> None:
+    """Refuse a PYSPARK_PYTHON of another minor version than this driver's, before Spark starts.
+
+    Spark would only fail at the first Python task, deep in a streaming query, with
+    "[PYTHON_VERSION_MISMATCH] Python in worker has different version": this says it up front.
+    """
+    worker = (os.environ if env is None else env).get("PYSPARK_PYTHON")
+    if not worker or Path(worker) == Path(sys.executable):
+        return
+    driver = f"{sys.version_info.major}.{sys.version_info.minor}"
+    found = python_version(worker)
+    if found != driver:
+        raise WorkerPythonMismatch(
+            f"the workers' Python (PYSPARK_PYTHON={worker}) is "
+            f"{'Python ' + found if found else 'not a Python that runs'}, the driver's is "
+            f"Python {driver}: PySpark cannot run with different minor versions. "
+            f"unset PYSPARK_PYTHON (the course sets it to the driver's interpreter) or point it "
+            f"at a Python {driver} with the same packages on every worker"
+        )
+
+
 def log4j2_file(state_dir: Path) -> Path:
     """Write (if changed) and return the course's log4j2 properties file under `state_dir`."""
     path = Path(state_dir) / "spark" / "log4j2.properties"
