@@ -152,6 +152,16 @@ EXPORTS: dict[str, str] = {
     "fault_table": "fmslab.bench.results",
     "seed_figures": "fmslab.bench.results",
     "measurements_from_reports": "fmslab.requirements",
+    # Presentation and self-assessment (chapter 13)
+    "DemoOptions": "fmslab.demo",
+    "run_demo": "fmslab.demo",
+    "demo_steps": "fmslab.demo.script",
+    "demo_summary": "fmslab.demo.script",
+    "write_record": "fmslab.demo.record",
+    "load_rubric": "fmslab.instructor.rubric",
+    "assess_rubric": "fmslab.instructor.rubric",
+    "rubric_table": "fmslab.instructor.rubric",
+    "rubric_totals": "fmslab.instructor.rubric",
 }
 
 __all__ = sorted(EXPORTS)

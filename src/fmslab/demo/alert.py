@@ -71,9 +71,7 @@ def _notified(demo: Demo, step: Step, failure: dict[str, Any]) -> None:
 
 def show(demo: Demo, number: int) -> Step:
     """The first isFail reading in the alerts zone, the notifier's delivery, the page."""
-    step = Step(number, "alert", "An alert and its notification",
-                "a failing reading (isFail) becomes an alert event, the notifier raises it in "
-                "Alertmanager, and Alertmanager pages Slack and e-mail")  # fmt: skip
+    step = Step.of(number, "alert")
     failure = _first_failure(demo)
     if failure is None:
         step.add("failing readings (alerts zone)", 0, key="failing")

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+from typing import Any
 
 import typer
+
+
+def _interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def demo(
@@ -25,6 +31,8 @@ def demo(
     from fmslab.demo.record import default_path
     from fmslab.demo.session import DemoError, DemoOptions, run_demo
 
+    # SIGTERM (a killed terminal, a timeout) ends the demo like Ctrl-C: every service is stopped.
+    signal.signal(signal.SIGTERM, _interrupt)
     settings = load_settings()
     if save and record is None:
         record = default_path(Path(settings.reports_dir or "reports"))

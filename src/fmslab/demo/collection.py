@@ -28,9 +28,7 @@ def _live_table(snap: Snapshot, elapsed: float, failing: int) -> Table:
 def show(demo: Demo, number: int) -> Step:
     """Collect for `duration` seconds, and on until a failing reading reached the alerts zone
     (or `alert_timeout`); then stop the collector and let the stream job drain."""
-    step = Step(number, "collection", "Collection: FMS API -> collector -> fms-raw-data",
-                "the collector polls every device on time; the landing archive counts each "
-                "reading it delivered to the broker")  # fmt: skip
+    step = Step.of(number, "collection")
     watch, options = demo.watch, demo.options
     assert watch is not None, "the demo was not started"
     began = time.monotonic()

@@ -14,8 +14,7 @@ if TYPE_CHECKING:
 
 def show(demo: Demo, number: int) -> Step:
     """Health of the pipeline's services, the notifier and (when installed) monitoring."""
-    step = Step(number, "health", "Health of every service",
-                "each service runs (by pid) and answers its own health check")  # fmt: skip
+    step = Step.of(number, "health")
     rows = [(r["name"], r["healthy"]) for r in orchestration.status(demo.settings)]
     alerts = read_service("alerts", demo.state)
     rows.append(("alerts (notifier)", alerts is not None and alerts.alive()))

@@ -19,11 +19,7 @@ def show(demo: Demo, number: int) -> Step:
     from fmslab.lake.records import read_zone
     from fmslab.lake.storage import open_lake
 
-    proves = (
-        "each reading landed in exactly one reading zone (processed, alerts for isFail, "
-        "quarantine with its reasons); aggregates and quality reports beside them"
-    )
-    step = Step(number, "lake", "The lake: files and rows per zone", proves)
+    step = Step.of(number, "lake")
     lake, root = open_lake(demo.settings), Path(demo.settings.lake_dir or "lake")
     zones, frames = {}, {}
     for zone in ZONES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,11 @@ if TYPE_CHECKING:
 TOP_REASONS = 5
 
 
+def _kind(reason: str) -> str:
+    """A reason without its details in parentheses (the values), so alike reasons count once."""
+    return " ".join(re.sub(r"\([^()]*\)", "", reason).split())
+
+
 def show(demo: Demo, number: int) -> Step:
     """Score and dimensions weighted by each batch's records; reasons of flagged readings."""
     from fmslab.jobs.progress import weighted_quality
@@ -20,9 +26,7 @@ def show(demo: Demo, number: int) -> Step:
     from fmslab.lake.storage import open_lake
     from fmslab.quality.rules import load_rules
 
-    step = Step(number, "quality", "Data quality: score and reasons",
-                "every micro-batch is scored on four dimensions, and every flagged reading "
-                "keeps the reasons it was flagged for")  # fmt: skip
+    step = Step.of(number, "quality")
     lake = open_lake(demo.settings)
     score, dimensions = weighted_quality(read_zone(lake, "quality"))
     step.add("quality score", "-" if score is None else f"{score:.1%}", key="score", raw=score)
@@ -34,7 +38,7 @@ def show(demo: Demo, number: int) -> Step:
         frame = read_zone(lake, zone)
         if not frame.empty and "reasons" in frame.columns:
             for items in frame["reasons"]:
-                reasons.update(str(r) for r in (items if items is not None else []))
+                reasons.update(_kind(str(r)) for r in (items if items is not None else []))
     step.add("reasons recorded", sum(reasons.values()), key="reasons_total")
     for reason, count in reasons.most_common(TOP_REASONS):
         step.rows.append((f"reason: {reason}", str(count)))

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from fmslab.config import Settings
 from fmslab.demo.preflight import DemoError, check_jdk, check_ports
+from fmslab.demo.script import SCRIPT
 from fmslab.demo.step import Step, show
 from fmslab.jobs import orchestration
 from fmslab.jobs.progress import PipelineWatch
@@ -129,7 +130,7 @@ class Demo:
         self.stack.close()
 
 
-STEPS = ("health", "collection", "topic", "stream", "lake", "quality", "alert")
+STEPS = tuple(SCRIPT)
 
 
 def _step_functions() -> dict[str, Callable[[Demo, int], Step]]:

@@ -23,6 +23,14 @@ class Step:
     skipped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what to keep in mind reading the figures
 
+    @classmethod
+    def of(cls, number: int, key: str) -> Step:
+        """The step `key` of the demo script, numbered `number`."""
+        from fmslab.demo.script import SCRIPT
+
+        title, _shows, proves = SCRIPT[key]
+        return cls(number, key, title, proves)
+
     def add(self, label: str, value: Any, key: str | None = None, raw: Any = None) -> None:
         """A printed row; its figure is stored under `key` (the label when None)."""
         self.rows.append((label, _text(value)))

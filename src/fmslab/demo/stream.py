@@ -29,9 +29,7 @@ def stream_counters(url: str) -> dict[str, float]:
 
 def show(demo: Demo, number: int) -> Step:
     """Batches from the checkpoint's commit log; input rows from Spark's progress events."""
-    step = Step(number, "stream", "Stream progress: Spark Structured Streaming",
-                "Spark reads the topic in micro-batches and commits each one to its checkpoint "
-                "(exactly once); its progress events count the rows it read")  # fmt: skip
+    step = Step.of(number, "stream")
     service = read_service("stream", demo.state)
     assert service is not None, "the stream job is not running"
     checkpoint = orchestration.stream_checkpoint(service)

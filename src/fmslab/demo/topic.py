@@ -34,9 +34,7 @@ def show(demo: Demo, number: int) -> Step:
     from fmslab.broker.consumers import read_topic
     from fmslab.broker.offsets import end_offsets
 
-    step = Step(number, "topic", f"Topic contents: {TOPIC}",
-                "every collected reading is a record on the broker, keyed by device, with its "
-                "partition and offset")  # fmt: skip
+    step = Step.of(number, "topic")
     ends = end_offsets(demo.bootstrap, TOPIC)
     demo.records_on_topic = sum(ends.values())
     step.add("records on the topic", demo.records_on_topic, key="records")

@@ -258,3 +258,8 @@ def totals(results: list[Result]) -> dict[str, float]:
 def as_dicts(results: list[Result]) -> list[dict[str, Any]]:
     """The results as JSON-ready rows."""
     return [asdict(r) for r in results]
+
+
+# The names chapter 13 uses through `fmslab.course`.
+assess_rubric = assess
+rubric_totals = totals
