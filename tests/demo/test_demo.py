@@ -46,7 +46,7 @@ def demo_env(tmp_path: Path) -> dict[str, str]:
 
 
 def _demo(env: dict[str, str], *args: str, timeout: float = 800) -> subprocess.CompletedProcess:
-    """Run `fmslab demo`; on a timeout it gets SIGTERM (it stops its services) before the test fails."""
+    """Run `fmslab demo`; on a timeout it gets SIGTERM (it stops its services first)."""
     cmd = [sys.executable, "-m", "fmslab", "demo", *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
@@ -60,6 +60,22 @@ def _demo(env: dict[str, str], *args: str, timeout: float = 800) -> subprocess.C
 def _stop_leftovers(state: Path) -> None:
     for path in (state / "services").glob("*.json"):
         stop_service(path.stem, state)
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict, str]]:
+    """One short demo with 5 devices every 0.5 s (failure episodes)."""
+    tmp = tmp_path_factory.mktemp("demo")
+    env = demo_env(tmp)
+    record = tmp / "reports" / "demo-test.html"
+    args = ("--duration", "3", "--devices", "5", "--interval", "0.5", "--alert-timeout", "60")
+    try:
+        done = _demo(env, *args, "--record", str(record))
+    finally:  # whatever a killed demo left running, by recorded pid
+        _stop_leftovers(tmp / "state")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    data = json.loads(record.with_suffix(".json").read_text(encoding="utf-8"))
+    yield tmp, data, done.stdout
 
 
 def _step(data: dict, key: str) -> dict:
