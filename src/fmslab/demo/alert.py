@@ -10,7 +10,7 @@ from fmslab.demo.step import Step
 from fmslab.services import wait_until
 
 if TYPE_CHECKING:
-    from fmslab.demo.session import Demo
+    from fmslab.demo.running import Demo
 
 ALERT = "DeviceFailure"
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from fmslab.demo.step import Step
 
 if TYPE_CHECKING:
-    from fmslab.demo.session import Demo
+    from fmslab.demo.running import Demo
     from fmslab.jobs.progress import Snapshot
 
 

@@ -9,7 +9,7 @@ from fmslab.jobs import orchestration
 from fmslab.services import read_service
 
 if TYPE_CHECKING:
-    from fmslab.demo.session import Demo
+    from fmslab.demo.running import Demo
 
 
 def show(demo: Demo, number: int) -> Step:

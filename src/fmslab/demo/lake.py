@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from fmslab.demo.step import Step
 
 if TYPE_CHECKING:
-    from fmslab.demo.session import Demo
+    from fmslab.demo.running import Demo
 
 ZONES = ("processed", "alerts", "quarantine", "aggregates", "quality")
 READING_ZONES = ("processed", "alerts", "quarantine")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from fmslab.demo.step import Step
 
 if TYPE_CHECKING:
-    from fmslab.demo.session import Demo
+    from fmslab.demo.running import Demo
 
 TOP_REASONS = 5
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from fmslab.demo.session import DemoRecord
+    from fmslab.demo.running import DemoRecord
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem; max-width: 60rem; color: #222; }

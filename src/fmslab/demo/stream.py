@@ -11,7 +11,7 @@ from fmslab.jobs import orchestration
 from fmslab.services import read_service, wait_until
 
 if TYPE_CHECKING:
-    from fmslab.demo.session import Demo
+    from fmslab.demo.running import Demo
 
 
 def stream_counters(url: str) -> dict[str, float]:
