@@ -53,7 +53,8 @@ def _text(value: Any) -> str:
 
 def show(console: Console, step: Step) -> None:
     """Print a step: its title, what it proves, its rows and what was skipped."""
-    table = Table(title=f"{step.number} · {step.title}", title_justify="left")
+    console.print(f"{step.number} · {step.title}", style="bold", overflow="fold")
+    table = Table()
     table.add_column("figure")
     table.add_column("value", justify="right")
     for label, value in step.rows:
