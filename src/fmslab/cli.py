@@ -31,6 +31,7 @@ _COMMAND_MODULES = (
     "fmslab.cluster.cli",
     "fmslab.monitoring.cli",
     "fmslab.docs.cli",
+    "fmslab.demo.cli",
 )
 
 for _name in _COMMAND_MODULES:

@@ -166,6 +166,16 @@ EXPORTS: dict[str, str] = {
     "plan_frame": "fmslab.docs.improvements",
     "troubleshooting_entries": "fmslab.docs.troubleshooting",
     "fmslab_command": "fmslab.services",
+    # Presentation and self-assessment (chapter 13)
+    "DemoOptions": "fmslab.demo",
+    "run_demo": "fmslab.demo",
+    "demo_steps": "fmslab.demo.script",
+    "demo_summary": "fmslab.demo.script",
+    "write_record": "fmslab.demo.record",
+    "load_rubric": "fmslab.instructor.rubric",
+    "assess_rubric": "fmslab.instructor.rubric",
+    "rubric_table": "fmslab.instructor.rubric",
+    "rubric_totals": "fmslab.instructor.rubric",
 }
 
 __all__ = sorted(EXPORTS)
