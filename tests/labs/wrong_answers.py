@@ -802,13 +802,6 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
                 "    if service.ports:\n"
                 "        owners.setdefault(service.ports[0], service.name)\n"
                 "return owners",
-    "13_presentation_feedback": {
-        1: [
-            wrong("add the scores, not the points", 'return float(table["points"].sum())'),
-            wrong(
-                "only numeric scores count",
-                "return float(sum(s if isinstance(s, int | float) else p "
-                'for s, p in zip(table["score"], table["points"], strict=True)))',
             ),
         ],
         2: [
@@ -840,22 +833,6 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
             wrong(
                 "a placeholder like <PORT> stands for any value",
                 "return next((e.key for e in entries if e.message == printed.strip()), None)",
-                "the stream step counts the rows Spark read",
-                "PROOF = {\n"
-                '    "Spark read every record of the topic": "lake",\n'
-                '    "a failing machine reaches a person": "alert",\n'
-                '    "each reading is stored in exactly one zone": "lake",\n'
-                '    "every service is up before we start": "health",\n'
-                "}",
-            ),
-            wrong(
-                "use the step keys",
-                "PROOF = {\n"
-                '    "Spark read every record of the topic": "Stream progress",\n'
-                '    "a failing machine reaches a person": "alert",\n'
-                '    "each reading is stored in exactly one zone": "lake",\n'
-                '    "every service is up before we start": "health",\n'
-                "}",
             ),
         ],
         3: [
@@ -882,20 +859,6 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
                 "values = {name: part[figure] for name, part in report['components'].items()}\n"
                 "top = max(values, key=values.get)\n"
                 "return top, 100 * values[top] / sum(values.values())",
-                "say collection's collected from the record",
-                'return ("The collector took 412 readings, the topic held 412 records and "\n'
-                '        "the lake stored 409; the quality score was 74.8% and 4 e-mails "\n'
-                '        "were sent.")',
-            ),
-            wrong(
-                "the score as 74.8%",
-                "return (\n"
-                "    f\"{figure(record, 'collection', 'collected')} readings, \"\n"
-                "    f\"{figure(record, 'topic', 'records')} records, \"\n"
-                "    f\"{figure(record, 'lake', 'stored')} stored, score \"\n"
-                "    f\"{figure(record, 'quality', 'score')}, \"\n"
-                "    f\"{figure(record, 'alert', 'emails')} e-mails\"\n"
-                ")",
             ),
         ],
         4: [
@@ -926,6 +889,58 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
                 "    if configured.get(name) != int(port):\n"
                 "        stale.append(name)\n"
                 "return stale",
+            ),
+        ],
+    },
+    "13_presentation_feedback": {
+        1: [
+            wrong("add the scores, not the points", 'return float(table["points"].sum())'),
+            wrong(
+                "only numeric scores count",
+                "return float(sum(s if isinstance(s, int | float) else p "
+                'for s, p in zip(table["score"], table["points"], strict=True)))',
+            ),
+        ],
+        2: [
+            wrong(
+                "the stream step counts the rows Spark read",
+                "PROOF = {\n"
+                '    "Spark read every record of the topic": "lake",\n'
+                '    "a failing machine reaches a person": "alert",\n'
+                '    "each reading is stored in exactly one zone": "lake",\n'
+                '    "every service is up before we start": "health",\n'
+                "}",
+            ),
+            wrong(
+                "use the step keys",
+                "PROOF = {\n"
+                '    "Spark read every record of the topic": "Stream progress",\n'
+                '    "a failing machine reaches a person": "alert",\n'
+                '    "each reading is stored in exactly one zone": "lake",\n'
+                '    "every service is up before we start": "health",\n'
+                "}",
+            ),
+        ],
+        3: [
+            wrong(
+                "say collection's collected from the record",
+                'return ("The collector took 412 readings, the topic held 412 records and "\n'
+                '        "the lake stored 409; the quality score was 74.8% and 4 e-mails "\n'
+                '        "were sent.")',
+            ),
+            wrong(
+                "the score as 74.8%",
+                "return (\n"
+                "    f\"{figure(record, 'collection', 'collected')} readings, \"\n"
+                "    f\"{figure(record, 'topic', 'records')} records, \"\n"
+                "    f\"{figure(record, 'lake', 'stored')} stored, score \"\n"
+                "    f\"{figure(record, 'quality', 'score')}, \"\n"
+                "    f\"{figure(record, 'alert', 'emails')} e-mails\"\n"
+                ")",
+            ),
+        ],
+        4: [
+            wrong(
                 "keep only claims the record contradicts",
                 "return [c for c in claims if figure(record, c[0], c[1]) == c[2]]",
             ),
