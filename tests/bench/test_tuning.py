@@ -15,7 +15,6 @@ import pytest
 from fmslab.bench.results import load_reports, seed_figures
 from fmslab.bench.tuning import (
     CODECS,
-    batch_size_sweep,
     collector_sweep,
     compression_sweep,
     partitions_sweep,
@@ -63,24 +62,24 @@ def test_collector_sweep_counts_every_reading_per_connection_limit() -> None:
     assert (frame["readings_per_s"] > 0).all()
 
 
-@pytest.mark.slow  # one JVM for the three Spark sweeps
+@pytest.mark.slow  # one JVM, two stream queries
 @pytest.mark.timeout(300)
 def test_spark_sweeps_store_every_reading_once(spark, tmp_path: Path) -> None:
-    sizes = batch_size_sweep(spark, 90, (30, 90), partitions=2, seed=4, work_dir=tmp_path / "b")
-    assert sizes["batches"].tolist() == [3, 1]
-    parts = partitions_sweep(spark, 60, (1, 3), batch_size=60, seed=4, work_dir=tmp_path / "p")
-    assert parts.index.tolist() == [1, 3]
-    triggers = trigger_sweep(spark, 12, ("0.5 seconds", "1 second"), rate=12, warmup=5,
-                             seed=4, work_dir=tmp_path / "t")  # fmt: skip
-    for frame, sent in ((sizes, 90), (parts, 60), (triggers, 12)):
-        assert frame["sent"].tolist() == [sent] * len(frame)
-        assert frame["stored"].tolist() == [sent] * len(frame)
-        assert frame["lost"].tolist() == [0] * len(frame)
-        assert frame["duplicates"].tolist() == [0] * len(frame)
-    assert (sizes["drain_msg_s"] > 0).all() and (parts["drain_msg_s"] > 0).all()
-    for latencies, p95 in zip(triggers["latencies_s"], triggers["p95_s"], strict=True):
-        assert len(latencies) == 12 and latencies == sorted(latencies)
-        assert min(latencies) > 0 and p95 in latencies
+    # One setting each (a query costs 10-30 s here): the sweeps loop over drain_row/trigger_row.
+    drained = partitions_sweep(spark, 90, (3,), batch_size=30, seed=4, work_dir=tmp_path / "p")
+    assert drained.index.tolist() == [3]
+    assert drained["batches"].tolist() == [3]  # 90 readings, at most 30 per micro-batch
+    triggers = trigger_sweep(spark, 12, ("0.5 seconds",), rate=12, warmup=5, seed=4,
+                             work_dir=tmp_path / "t")  # fmt: skip
+    for frame, sent in ((drained, 90), (triggers, 12)):
+        assert frame["sent"].tolist() == [sent]
+        assert frame["stored"].tolist() == [sent]
+        assert frame["lost"].tolist() == [0]
+        assert frame["duplicates"].tolist() == [0]
+    assert (drained["drain_msg_s"] > 0).all()
+    latencies, p95 = triggers["latencies_s"].iloc[0], triggers["p95_s"].iloc[0]
+    assert len(latencies) == 12 and latencies == sorted(latencies)
+    assert min(latencies) > 0 and p95 in latencies
 
 
 def _report(kind: str, name: str, short: bool = False, **figures: object) -> dict:

@@ -25,6 +25,7 @@ from matplotlib.category import StrCategoryConverter  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from fmslab.bench import tuning_chart  # noqa: E402
 from fmslab.collector import charts as collector_charts  # noqa: E402
 from fmslab.jobs import report as job_report  # noqa: E402
 from fmslab.quality import charts as quality_charts  # noqa: E402
@@ -91,6 +92,32 @@ def _figures(inputs: dict) -> dict[str, Callable[[], Figure]]:
         "stack.plot_memory_budget": lambda: stack_charts.plot_memory_budget(
             memory_table(load_stack()), load_stack().settings["budget_mib"]
         ),
+        "tuning.plot_latency_ecdf": lambda: tuning_chart.plot_latency_ecdf(
+            {"0.5 seconds": [0.6, 0.8, 1.1], "1 second": [0.9, 1.4, 2.2]}, limit=3.0
+        ),
+        "tuning.plot_codec_tradeoff": lambda: tuning_chart.plot_codec_tradeoff(
+            pd.DataFrame(
+                {
+                    "stored_bytes_per_msg": [185.0, 38.0],
+                    "produce_msg_s": [8e4, 3e4],
+                    "consume_msg_s": [1.6e5, 5e4],
+                },
+                index=pd.Index(["none", "gzip"], name="codec"),
+            )
+        ),
+        "tuning.plot_scenario_percentiles": lambda: tuning_chart.plot_scenario_percentiles(
+            pd.DataFrame(
+                {"p50 (s)": [0.8, 1.2], "p95 (s)": [1.5, 2.9], "p99 (s)": [2.0, 4.1]},
+                index=pd.Index(["normal", "peak"], name="scenario"),
+            )
+        ),
+        "tuning.plot_setting_rates": lambda: tuning_chart.plot_setting_rates(
+            pd.DataFrame({"drain_msg_s": [900.0, 1500.0]}, index=[1, 3]),
+            "drain_msg_s",
+            "partitions of fms-raw-data",
+            "drain rate (messages/s)",
+            "Drain rate per partition count",
+        ),
     }
 
 
@@ -101,6 +128,12 @@ DRAWN = {
     "jobs/report.py": {"dimensions_chart", "latency_chart"},
     "streaming/charts.py": {"plot_batch_quality", "plot_window_means"},
     "stack/charts.py": {"plot_memory_budget"},
+    "bench/tuning_chart.py": {
+        "plot_latency_ecdf",
+        "plot_codec_tradeoff",
+        "plot_setting_rates",
+        "plot_scenario_percentiles",
+    },
 }
 
 
@@ -170,6 +203,10 @@ def _check_legends(fig: Figure, name: str) -> None:
         "jobs._bars",
         "streaming.plot_batch_quality",
         "streaming.plot_window_means",
+        "tuning.plot_latency_ecdf",
+        "tuning.plot_codec_tradeoff",
+        "tuning.plot_setting_rates",
+        "tuning.plot_scenario_percentiles",
     ],
 )
 def test_chart_is_readable(name: str, inputs: dict, tmp_path: Path) -> None:
