@@ -164,6 +164,7 @@ EXPORTS: dict[str, str] = {
     "plot_setting_rates": "fmslab.bench.tuning_chart",
     "plot_scenario_percentiles": "fmslab.bench.tuning_chart",
     "seed_comparison": "fmslab.bench.tuning_report",
+    "assess": "fmslab.requirements",
 }
 
 __all__ = sorted(EXPORTS)
