@@ -10,9 +10,13 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import matplotlib
 import pytest
 
-from fmslab.bench.results import load_reports, seed_figures
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from fmslab.bench.results import load_reports, scenario_table, seed_figures
 from fmslab.bench.tuning import (
     CODECS,
     collector_sweep,
@@ -20,6 +24,7 @@ from fmslab.bench.tuning import (
     partitions_sweep,
     trigger_sweep,
 )
+from fmslab.bench.tuning_chart import plot_scenario_percentiles
 from fmslab.bench.tuning_report import seed_comparison
 from fmslab.config import Settings
 
@@ -84,7 +89,8 @@ def test_spark_sweeps_store_every_reading_once(spark, tmp_path: Path) -> None:
 
 def _report(kind: str, name: str, short: bool = False, **figures: object) -> dict:
     key = "scenario" if kind == "scenario" else "fault"
-    return {"kind": kind, key: name, "short": short, **figures}
+    counts = {"offered": 100, "stored": 100, "lost": 0, "duplicates": 0, "accepted": 100}
+    return {"kind": kind, key: name, "short": short, "throughput_msg_s": 10.0, **counts, **figures}
 
 
 def test_seed_comparison_names_the_command_until_a_full_run_exists(tmp_path: Path) -> None:
@@ -111,3 +117,10 @@ def test_seed_comparison_names_the_command_until_a_full_run_exists(tmp_path: Pat
     assert ours["availability"] == "98.12 % (lowest, broker-restart)"
     assert ours["normal success"] == "100.00 %"
     assert ours["peak success"] == "not run yet: fmslab bench scenario peak"  # short is no full run
+    # The chapter's full-run chart draws from the same folder's scenario table.
+    fig = plot_scenario_percentiles(scenario_table(tmp_path))
+    try:
+        heights = [round(p.get_height(), 2) for p in fig.axes[0].patches]
+        assert 1.25 in heights and len(heights) == 3 * 3  # 3 scenarios x p50/p95/p99
+    finally:
+        plt.close(fig)
