@@ -221,10 +221,30 @@ def _broker(bootstrap: str | None, work_dir: Path | None) -> Iterator[str]:
 def _pipeline_env(root: Path, name: str, partitions: int | None = None) -> Iterator[tuple]:
     """An embedded broker with fms-raw-data (`partitions`, default the course's) and a lake."""
     work = root / name
+    work.mkdir(parents=True, exist_ok=True)
     settings = Settings(state_dir=work / "state", lake_dir=work / "lake")
     with embedded_broker(state_dir=work / "broker") as bootstrap:
         create_topics(bootstrap, [RAW_TOPIC], partitions=partitions)
         yield bootstrap, settings, open_lake(settings)
+
+
+WORKER_START = "Python worker failed to connect back"
+START_ATTEMPTS = 3
+
+
+def retry_worker_start(run: Callable[[Path], dict[str, Any]], root: Path) -> dict[str, Any]:
+    """`run(folder)`, run again (up to START_ATTEMPTS in all) when Spark's Python worker did not
+    connect back in time as the query started: on an overloaded machine its start-up (Python
+    and the imports) can exceed the JVM's wait. Each attempt gets a folder of its own under
+    `root` (its broker, lake and checkpoint), so a failed one leaves nothing behind;
+    `start_attempts` in the row says how many it took."""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            return {**run(root / f"attempt-{attempt}"), "start_attempts": attempt}
+        except Exception as exc:  # noqa: BLE001 - only the worker start-up is retried
+            if WORKER_START not in str(exc) or attempt == START_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
 
 
 def drain_row(
@@ -278,7 +298,12 @@ def batch_size_sweep(
     """Drain the same backlog once per maxOffsetsPerTrigger; one row per size."""
     readings = _readings(backlog, 5, seed, "drain")
     with _root(work_dir) as root:
-        rows = [drain_row(spark, root, readings, size, partitions) for size in sizes]
+        rows = [
+            retry_worker_start(
+                lambda at, s=size: drain_row(spark, at, readings, s, partitions), root / str(n)
+            )
+            for n, size in enumerate(sizes)
+        ]
     return pd.DataFrame(rows).set_index("max_offsets_per_trigger")
 
 
@@ -294,7 +319,12 @@ def partitions_sweep(
     """Drain the same backlog from fms-raw-data with each partition count; one row per count."""
     readings = _readings(backlog, 5, seed, "drain")
     with _root(work_dir) as root:
-        rows = [drain_row(spark, root, readings, batch_size, count) for count in partitions]
+        rows = [
+            retry_worker_start(
+                lambda at, c=count: drain_row(spark, at, readings, batch_size, c), root / str(n)
+            )
+            for n, count in enumerate(partitions)
+        ]
     return pd.DataFrame(rows).set_index("partitions")
 
 
@@ -394,7 +424,12 @@ def trigger_sweep(
     plan = BenchPlan(warmup=warmup, poll=0.1, settle_timeout=60.0, seed=seed, progress=False)
     sample = _readings(readings, 5, seed + 1, "trigger")
     with _root(work_dir) as root:
-        rows = [trigger_row(spark, root, t, sample, rate, plan) for t in triggers]
+        rows = [
+            retry_worker_start(
+                lambda at, t=t: trigger_row(spark, at, t, sample, rate, plan), root / str(n)
+            )
+            for n, t in enumerate(triggers)
+        ]
     return pd.DataFrame(rows).set_index("trigger")
 
 
