@@ -229,7 +229,7 @@ def _pipeline_env(root: Path, name: str, partitions: int | None = None) -> Itera
 
 
 WORKER_START = "Python worker failed to connect back"
-START_ATTEMPTS = 3
+START_ATTEMPTS = 5
 
 
 def retry_worker_start(run: Callable[[Path], dict[str, Any]], root: Path) -> dict[str, Any]:
