@@ -176,6 +176,19 @@ EXPORTS: dict[str, str] = {
     "assess_rubric": "fmslab.instructor.rubric",
     "rubric_table": "fmslab.instructor.rubric",
     "rubric_totals": "fmslab.instructor.rubric",
+    # Tuning sweeps (chapter 10)
+    "compression_sweep": "fmslab.bench.tuning",
+    "trigger_sweep": "fmslab.bench.tuning",
+    "batch_size_sweep": "fmslab.bench.tuning",
+    "partitions_sweep": "fmslab.bench.tuning",
+    "collector_sweep": "fmslab.bench.tuning",
+    "ecdf": "fmslab.bench.tuning_chart",
+    "plot_latency_ecdf": "fmslab.bench.tuning_chart",
+    "plot_codec_tradeoff": "fmslab.bench.tuning_chart",
+    "plot_setting_rates": "fmslab.bench.tuning_chart",
+    "plot_scenario_percentiles": "fmslab.bench.tuning_chart",
+    "seed_comparison": "fmslab.bench.tuning_report",
+    "assess": "fmslab.requirements",
 }
 
 __all__ = sorted(EXPORTS)

@@ -27,6 +27,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from fmslab.bench import scenario_chart  # noqa: E402
 from fmslab.bench.scenario_report import histogram  # noqa: E402
+from fmslab.bench import tuning_chart  # noqa: E402
 from fmslab.collector import charts as collector_charts  # noqa: E402
 from fmslab.config import Settings  # noqa: E402
 from fmslab.docs import architecture as docs_architecture  # noqa: E402
@@ -100,6 +101,31 @@ def _figures(inputs: dict) -> dict[str, Callable[[], Figure]]:
         ),
         "docs.draw_architecture": lambda: docs_charts.draw_architecture(
             docs_architecture.architecture(Settings.model_construct())
+        "tuning.plot_latency_ecdf": lambda: tuning_chart.plot_latency_ecdf(
+            {"0.5 seconds": [0.6, 0.8, 1.1], "1 second": [0.9, 1.4, 2.2]}, limit=3.0
+        ),
+        "tuning.plot_codec_tradeoff": lambda: tuning_chart.plot_codec_tradeoff(
+            pd.DataFrame(
+                {
+                    "stored_bytes_per_msg": [185.0, 38.0],
+                    "produce_msg_s": [8e4, 3e4],
+                    "consume_msg_s": [1.6e5, 5e4],
+                },
+                index=pd.Index(["none", "gzip"], name="codec"),
+            )
+        ),
+        "tuning.plot_scenario_percentiles": lambda: tuning_chart.plot_scenario_percentiles(
+            pd.DataFrame(
+                {"p50 (s)": [0.8, 1.2], "p95 (s)": [1.5, 2.9], "p99 (s)": [2.0, 4.1]},
+                index=pd.Index(["normal", "peak"], name="scenario"),
+            )
+        ),
+        "tuning.plot_setting_rates": lambda: tuning_chart.plot_setting_rates(
+            pd.DataFrame({"drain_msg_s": [900.0, 1500.0]}, index=[1, 3]),
+            "drain_msg_s",
+            "partitions of fms-raw-data",
+            "drain rate (messages/s)",
+            "Drain rate per partition count",
         ),
     }
 
@@ -141,6 +167,12 @@ DRAWN = {
     "streaming/charts.py": {"plot_batch_quality", "plot_window_means"},
     "stack/charts.py": {"plot_memory_budget"},
     "docs/charts.py": {"draw_architecture"},  # a diagram, no data axes: tests/docs checks it
+    "bench/tuning_chart.py": {
+        "plot_latency_ecdf",
+        "plot_codec_tradeoff",
+        "plot_setting_rates",
+        "plot_scenario_percentiles",
+    },
 }
 
 
@@ -212,6 +244,10 @@ def _check_legends(fig: Figure, name: str) -> None:
         "streaming.plot_window_means",
         "bench.scenario_chart",
         "bench.scenario_chart.max",
+        "tuning.plot_latency_ecdf",
+        "tuning.plot_codec_tradeoff",
+        "tuning.plot_setting_rates",
+        "tuning.plot_scenario_percentiles",
     ],
 )
 def test_chart_is_readable(name: str, inputs: dict, tmp_path: Path) -> None:

@@ -69,6 +69,7 @@ def run_collector_bench(
     *,
     seed: int = 42,
     work_dir: Path | None = None,
+    max_connections: int = 16,
 ) -> dict[str, Any]:
     """Run the collector against `devices` simulated devices; returns rates, latency and loss.
 
@@ -91,6 +92,7 @@ def run_collector_bench(
             interval=interval,
             timeout=max(0.5, interval),
             seed=seed,
+            max_connections=max_connections,
             spool_dir=root / "spool",
             archive_dir=root / "archive",
             quarantine_file=root / "quarantine.jsonl",
