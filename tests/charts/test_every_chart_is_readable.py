@@ -101,6 +101,7 @@ def _figures(inputs: dict) -> dict[str, Callable[[], Figure]]:
         ),
         "docs.draw_architecture": lambda: docs_charts.draw_architecture(
             docs_architecture.architecture(Settings.model_construct())
+        ),
         "tuning.plot_latency_ecdf": lambda: tuning_chart.plot_latency_ecdf(
             {"0.5 seconds": [0.6, 0.8, 1.1], "1 second": [0.9, 1.4, 2.2]}, limit=3.0
         ),

@@ -782,6 +782,87 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
             ),
         ],
     },
+    "10_integration_testing": {
+        1: [
+            wrong(
+                "no interpolation",
+                "import statistics\n"
+                "if not latencies:\n"
+                '    return {"p50": None, "p95": None, "max": None}\n'
+                'return {"p50": statistics.median(latencies),\n'
+                '        "p95": statistics.quantiles(latencies, n=20)[-1], "max": max(latencies)}',
+            ),
+            wrong(
+                "None for each",
+                "ordered = sorted(latencies)\n"
+                'return {"p50": percentile(ordered, 50), "p95": percentile(ordered, 95),\n'
+                '        "max": ordered[-1] if ordered else 0.0}',
+            ),
+        ],
+        2: [
+            wrong(
+                "use the distinct ids",
+                "unique = len(set(stored_ids))\n"
+                'return {"stored": len(stored_ids), "lost": offered - len(stored_ids),\n'
+                '        "duplicates": len(stored_ids) - unique, "success_rate": unique / offered}',
+            ),
+            wrong(
+                "a copy is no extra success",
+                "unique = len(set(stored_ids))\n"
+                'return {"stored": len(stored_ids), "lost": offered - unique,\n'
+                '        "duplicates": len(stored_ids) - unique,\n'
+                '        "success_rate": len(stored_ids) / offered}',
+            ),
+        ],
+        3: [
+            wrong(
+                "meet the speed criterion too",
+                'fits = table[table["stored_bytes_per_msg"] <= max_bytes]\n'
+                'return None if fits.empty else str(fits["stored_bytes_per_msg"].idxmin())',
+            ),
+            wrong(
+                "not the fastest",
+                'fits = table[(table["stored_bytes_per_msg"] <= max_bytes)\n'
+                '             & (table["produce_msg_s"] >= min_produce)]\n'
+                'return None if fits.empty else str(fits["produce_msg_s"].idxmax())',
+            ),
+        ],
+        4: [
+            wrong(
+                "stops at its first break",
+                "best = None\n"
+                "for step in steps:\n"
+                '    if step["lost"] > 0 or step["p95_s"] > p95_limit:\n'
+                "        continue\n"
+                '    best = step["rate_msg_s"]\n'
+                "return best",
+            ),
+            wrong(
+                "a step with loss breaks the ramp",
+                "best = None\n"
+                "for step in steps:\n"
+                '    if step["p95_s"] > p95_limit:\n'
+                "        break\n"
+                '    best = step["rate_msg_s"]\n'
+                "return best",
+            ),
+        ],
+        5: [
+            wrong(
+                "is a proxy",
+                "if measurement is None:\n"
+                "    return f\"not measured here (chapter {nfr['chapter']})\"\n"
+                'return meets_target(nfr["target"], measurement.value)',
+            ),
+            wrong(
+                "in another unit",
+                'target = nfr["target"]\n'
+                'if measurement is None or measurement.metric != target["metric"]:\n'
+                "    return f\"not measured here (chapter {nfr['chapter']})\"\n"
+                "return meets_target(target, measurement.value)",
+            ),
+        ],
+    },
     "12_project_documentation": {
         1: [
             wrong(
@@ -802,21 +883,6 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
                 "    if service.ports:\n"
                 "        owners.setdefault(service.ports[0], service.name)\n"
                 "return owners",
-    "10_integration_testing": {
-        1: [
-            wrong(
-                "no interpolation",
-                "import statistics\n"
-                "if not latencies:\n"
-                '    return {"p50": None, "p95": None, "max": None}\n'
-                'return {"p50": statistics.median(latencies),\n'
-                '        "p95": statistics.quantiles(latencies, n=20)[-1], "max": max(latencies)}',
-            ),
-            wrong(
-                "None for each",
-                "ordered = sorted(latencies)\n"
-                'return {"p50": percentile(ordered, 50), "p95": percentile(ordered, 95),\n'
-                '        "max": ordered[-1] if ordered else 0.0}',
             ),
         ],
         2: [
@@ -848,17 +914,6 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
             wrong(
                 "a placeholder like <PORT> stands for any value",
                 "return next((e.key for e in entries if e.message == printed.strip()), None)",
-                "use the distinct ids",
-                "unique = len(set(stored_ids))\n"
-                'return {"stored": len(stored_ids), "lost": offered - len(stored_ids),\n'
-                '        "duplicates": len(stored_ids) - unique, "success_rate": unique / offered}',
-            ),
-            wrong(
-                "a copy is no extra success",
-                "unique = len(set(stored_ids))\n"
-                'return {"stored": len(stored_ids), "lost": offered - unique,\n'
-                '        "duplicates": len(stored_ids) - unique,\n'
-                '        "success_rate": len(stored_ids) / offered}',
             ),
         ],
         3: [
@@ -885,15 +940,6 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
                 "values = {name: part[figure] for name, part in report['components'].items()}\n"
                 "top = max(values, key=values.get)\n"
                 "return top, 100 * values[top] / sum(values.values())",
-                "meet the speed criterion too",
-                'fits = table[table["stored_bytes_per_msg"] <= max_bytes]\n'
-                'return None if fits.empty else str(fits["stored_bytes_per_msg"].idxmin())',
-            ),
-            wrong(
-                "not the fastest",
-                'fits = table[(table["stored_bytes_per_msg"] <= max_bytes)\n'
-                '             & (table["produce_msg_s"] >= min_produce)]\n'
-                'return None if fits.empty else str(fits["produce_msg_s"].idxmax())',
             ),
         ],
         4: [
@@ -978,37 +1024,6 @@ WRONG: dict[str, dict[int, list[Wrong]]] = {
             wrong(
                 "keep only claims the record contradicts",
                 "return [c for c in claims if figure(record, c[0], c[1]) == c[2]]",
-                "stops at its first break",
-                "best = None\n"
-                "for step in steps:\n"
-                '    if step["lost"] > 0 or step["p95_s"] > p95_limit:\n'
-                "        continue\n"
-                '    best = step["rate_msg_s"]\n'
-                "return best",
-            ),
-            wrong(
-                "a step with loss breaks the ramp",
-                "best = None\n"
-                "for step in steps:\n"
-                '    if step["p95_s"] > p95_limit:\n'
-                "        break\n"
-                '    best = step["rate_msg_s"]\n'
-                "return best",
-            ),
-        ],
-        5: [
-            wrong(
-                "is a proxy",
-                "if measurement is None:\n"
-                "    return f\"not measured here (chapter {nfr['chapter']})\"\n"
-                'return meets_target(nfr["target"], measurement.value)',
-            ),
-            wrong(
-                "in another unit",
-                'target = nfr["target"]\n'
-                'if measurement is None or measurement.metric != target["metric"]:\n'
-                "    return f\"not measured here (chapter {nfr['chapter']})\"\n"
-                "return meets_target(target, measurement.value)",
             ),
         ],
     },
