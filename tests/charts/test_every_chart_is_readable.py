@@ -25,9 +25,11 @@ from matplotlib.category import StrCategoryConverter  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from fmslab.bench import scenario_chart  # noqa: E402
+from fmslab.bench import (
+    scenario_chart,  # noqa: E402
+    tuning_chart,  # noqa: E402
+)
 from fmslab.bench.scenario_report import histogram  # noqa: E402
-from fmslab.bench import tuning_chart  # noqa: E402
 from fmslab.collector import charts as collector_charts  # noqa: E402
 from fmslab.config import Settings  # noqa: E402
 from fmslab.docs import architecture as docs_architecture  # noqa: E402
