@@ -30,6 +30,7 @@ _COMMAND_MODULES = (
     "fmslab.instructor.cli",
     "fmslab.cluster.cli",
     "fmslab.monitoring.cli",
+    "fmslab.faults.cli",
 )
 
 for _name in _COMMAND_MODULES:

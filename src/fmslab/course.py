@@ -146,6 +146,8 @@ EXPORTS: dict[str, str] = {
     "SOURCE_NAME": "fmslab.streaming.kafka_source",
     "register_source": "fmslab.streaming.kafka_source",
     "alert_thresholds": "fmslab.thresholds",
+    "FAULTS": "fmslab.faults",
+    "run_fault": "fmslab.faults",
 }
 
 __all__ = sorted(EXPORTS)
