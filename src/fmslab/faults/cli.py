@@ -59,7 +59,7 @@ def _with_progress(name: str, short: bool, run_faults: Any) -> dict:
         def phase(text: str) -> None:
             bar.update(task, description=text, advance=1)
 
-        report = run_faults([name], short=short, on_phase=phase)
+        report = run_faults([name], short=short, on_phase=phase)[0]
         bar.update(task, completed=steps)
     return report
 
