@@ -59,9 +59,7 @@ def run_settings(settings: Settings) -> Settings:
     """The settings of one fault run: the same ports, private state, lake and log folders."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     root = (Path(settings.state_dir or ".fmslab") / "faults" / stamp).resolve()
-    return settings.model_copy(
-        update={"state_dir": root / "state", "lake_dir": root / "lake", "log_dir": root / "log"}
-    )
+    return settings.with_(state_dir=root / "state", lake_dir=root / "lake", log_dir=root / "log")
 
 
 @dataclass
@@ -86,7 +84,7 @@ def run_faults(
 ) -> list[dict]:
     """Run `names` in turn in one pipeline; write and return one report per fault."""
     faults = [lookup(n) for n in names]
-    base = settings or Settings()
+    base = settings or _environment_settings()
     run = run_settings(base)
     phase = on_phase or (lambda _text: None)
     from fmslab.streaming.session import JavaNotFoundError, check_java
@@ -117,7 +115,7 @@ def _pipeline(run: Settings, cluster: bool, phase: Phase) -> Iterator[FaultConte
 
             phase("starting a Spark standalone cluster (master + 2 workers)")
             running = start_cluster(2, state_dir=state, die_with_parent=True)
-            run = run.model_copy(update={"spark_master": running.master_url})
+            run = run.with_(spark_master=running.master_url)
         phase("starting the pipeline (simulator, broker, stream job, collector)")
         try:
             orchestration.up(run, LOAD)
@@ -141,6 +139,15 @@ def _pipeline(run: Settings, cluster: bool, phase: Phase) -> Iterator[FaultConte
             from fmslab.cluster.standalone import stop_cluster
 
             stop_cluster(state)
+
+
+def _environment_settings() -> Settings:
+    from fmslab.config import SettingsError, load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as err:
+        raise FaultError(str(err)) from err
 
 
 def _port_hint(message: str) -> str:
