@@ -22,7 +22,7 @@ from fmslab.jobs.errors import ErrorHandler
 from fmslab.lake.storage import Lake
 from fmslab.services import Service, ServiceError, pid_alive, read_service, wait_until
 
-RECOVER_TIMEOUT = 240.0  # a Spark restart takes 20-90 s on a busy 2-core machine
+RECOVER_TIMEOUT = 600.0  # a Spark restart: 20-90 s on a quiet 2-core machine, minutes on a busy one
 
 
 @dataclass
