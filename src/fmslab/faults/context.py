@@ -20,7 +20,15 @@ from fmslab.faults.watch import HealthSampler, LakeMonitor, LogWatcher
 from fmslab.jobs import orchestration
 from fmslab.jobs.errors import ErrorHandler
 from fmslab.lake.storage import Lake
-from fmslab.services import Service, ServiceError, pid_alive, read_service, wait_until
+from fmslab.services import (
+    Service,
+    ServiceError,
+    pid_alive,
+    port_in_use,
+    read_service,
+    stop_service,
+    wait_until,
+)
 
 RECOVER_TIMEOUT = 600.0  # a Spark restart: 20-90 s on a quiet 2-core machine, minutes on a busy one
 
@@ -72,7 +80,12 @@ class FaultContext:
         return service
 
     def restart(self, name: str, service: Service | None = None) -> Service:
-        """Start a stopped or killed service again (`orchestration.restart`)."""
+        """Start a stopped or killed service again (`orchestration.restart`), once the old one
+        has let go of its port (a server's child can hold it a moment after the parent died)."""
+        service = service or self.service(name)
+        stop_service(service, self.state)
+        if service.port and not wait_until(lambda: not port_in_use(service.port), 30.0, 0.2):
+            raise ServiceError(f"port {service.port} of {name} is still taken after it stopped")
         return orchestration.restart(self.settings, name, service)
 
     def restart_stream_fresh(self) -> Service:
