@@ -109,6 +109,6 @@ def bad_device(ctx: FaultContext) -> Outcome:
     ctx.restart("api", bad)
     ctx.hold(ctx.seconds)
     ended = time.monotonic()
-    ctx.restart("api", api)
+    ctx.restart("api", replace(ctx.service("api"), cmd=api.cmd))  # the running one, as it was
     detected = _first_quarantined(ctx, wall, False, 120.0)
     return Outcome(injected, ended, detected, None, {"api_profiles": BAD_PROFILES})
