@@ -46,7 +46,8 @@ FAULTS: dict[str, Fault] = {
         Fault(
             "stream-kill",
             "SIGKILL the stream job mid-batch, restart it: its checkpoint replays the batch",
-            service_faults.stream_kill, 10.0, 1.0, _OUTAGE, _FLOW,
+            # 3 s down in the short form: the 1 s health checks must see the outage.
+            service_faults.stream_kill, 10.0, 3.0, _OUTAGE, _FLOW,
         ),
         Fault(
             "collector-kill",
