@@ -32,6 +32,7 @@ _COMMAND_MODULES = (
     "fmslab.monitoring.cli",
     "fmslab.docs.cli",
     "fmslab.demo.cli",
+    "fmslab.faults.cli",
 )
 
 for _name in _COMMAND_MODULES:

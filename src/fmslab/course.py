@@ -189,6 +189,8 @@ EXPORTS: dict[str, str] = {
     "plot_scenario_percentiles": "fmslab.bench.tuning_chart",
     "seed_comparison": "fmslab.bench.tuning_report",
     "assess": "fmslab.requirements",
+    "FAULTS": "fmslab.faults",
+    "run_fault": "fmslab.faults",
 }
 
 __all__ = sorted(EXPORTS)

@@ -74,6 +74,8 @@ def service_env(settings: Settings) -> dict[str, str]:
         value = getattr(settings, name)
         if value is not None:
             env[f"FMSLAB_{name.upper()}"] = str(Path(value).resolve())
+    if settings.spark_master:  # the stream job's executors on a standalone cluster
+        env["FMSLAB_SPARK_MASTER"] = settings.spark_master
     return env
 
 
