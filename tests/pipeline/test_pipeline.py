@@ -304,7 +304,10 @@ def test_outputs_are_published(scenario: Scenario) -> None:
 
 
 def test_processing_time_trigger_picks_up_new_readings(spark: SparkSession, tmp_path: Path) -> None:
-    """The default mode: a running query routes what arrives while it runs, then stops cleanly."""
+    """The default mode: a running query routes what arrives while it runs, then stops cleanly,
+    its metrics listener removed from the session it was added to."""
+    from fmslab.monitoring.stream_metrics import StreamMetrics
+
     rules = load_rules()
     settings = Settings(state_dir=tmp_path / "state", lake_dir=tmp_path / "lake")
     lake = open_lake(settings)
@@ -320,6 +323,7 @@ def test_processing_time_trigger_picks_up_new_readings(spark: SparkSession, tmp_
             lake=lake,
             rules=rules,
             publish=False,
+            metrics=StreamMetrics(),
         )
         try:
             produce(bootstrap, messages, rules)
@@ -333,3 +337,4 @@ def test_processing_time_trigger_picks_up_new_readings(spark: SparkSession, tmp_
     assert pipeline.stats.records == len(messages)
     assert stored + pipeline.stats.zones["dropped"] == len(messages)
     assert not pipeline.query.isActive
+    assert pipeline.listener is None  # stop() removed it (PySpark's query has no sparkSession)

@@ -45,6 +45,7 @@ class Pipeline:
     checkpoint_dir: Path
     started: float
     listener: Any = None  # the metrics' StreamingQueryListener, removed on stop
+    session: Any = None  # the SparkSession the listener is registered with
 
     @property
     def stats(self) -> BatchStats:
@@ -61,8 +62,9 @@ class Pipeline:
             self.query.stop()
         finally:
             self.writer.close()
-            if self.listener is not None:
-                self.query.sparkSession.streams.removeListener(self.listener)
+            if self.listener is not None and self.session is not None:
+                # PySpark's StreamingQuery has no sparkSession: the session is kept beside it
+                self.session.streams.removeListener(self.listener)
                 self.listener = None
 
     def summary(self) -> dict[str, Any]:
@@ -162,7 +164,7 @@ def start_pipeline(
         if listener is not None:
             spark.streams.removeListener(listener)
         raise
-    return Pipeline(query, writer, checkpoint, time.monotonic(), listener)
+    return Pipeline(query, writer, checkpoint, time.monotonic(), listener, spark)
 
 
 def run_pipeline(
