@@ -99,8 +99,10 @@ def malformed_flood(ctx: FaultContext) -> Outcome:
 def bad_device(ctx: FaultContext) -> Outcome:
     """Restart the FMS API simulator with the `duplicates`, `disorder` and `skew` fault profiles
     (data/fault_profiles.yaml; the simulator applies them to every device) for the fault's
-    duration, then with none again. Copies of a stored (DeviceId, time) are dropped by the rules,
-    late and skewed readings are quarantined with their reason; none is stored twice."""
+    duration, then with none again. Copies of a stored (DeviceId, time) are dropped by the rules;
+    out-of-order and skewed times are FLAG rules, so those readings are stored with their reasons
+    (a skewed reading is quarantined only when it cannot be tied to a device and time); none is
+    stored twice. Detection is the first quarantined record, so it is often None here."""
     api = ctx.service("api")
     cmd = list(api.cmd)
     at = cmd.index("--faults") + 1

@@ -35,7 +35,12 @@ def broker_restart(ctx: FaultContext) -> Outcome:
     ctx.restart("broker")
     ended = time.monotonic()
     stopped = ctx.wait_stream_dead(120.0)  # it notices at its next trigger; slow when busy
-    detected = _detected(ctx, injected, ("broker", "stream"), r"broker unreachable|fewer records")
+    detected = _detected(
+        ctx,
+        injected,
+        ("broker", "stream"),
+        r"broker unreachable|fewer records|the broker restarted",
+    )
     ctx.restart_stream_fresh()
     recovered = ctx.wait_recovered(ended)
     return Outcome(injected, ended, detected, recovered, {"stream_stopped_itself": stopped})

@@ -87,6 +87,18 @@ def _from_python(name: str, message: str, bootstrap: str) -> Failure:
     if "codec" in message and "pip install" in message:
         head, _, fix = message.rpartition("; ")
         return Failure(f"{head} ({name})", fix)
+    if "the broker restarted" in message:
+        return Failure(
+            f"{first} ({name})",
+            "the embedded broker forgot its records on restart: rerun with a new --checkpoint "
+            "(`fmslab reconcile` restores from the landing archive what the lake lacks)",
+        )
+    if name == "LakeError":
+        return Failure(
+            f"{name}: {first}",
+            "the lake refused a write: make its folder writable again (a zone directory must be "
+            "a directory), then rerun with the same --checkpoint: the batch is replayed",
+        )
     return Failure(
         f"{name}: {first}",
         "the stream job's Kafka source failed: check the broker and topic the message names",
