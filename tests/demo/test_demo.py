@@ -22,7 +22,8 @@ from fmslab.lake.local import LocalLake
 from fmslab.lake.records import read_zone
 from fmslab.monitoring import monitor
 from fmslab.monitoring.notifier import DeliveryLog
-from fmslab.services import free_port, pid_alive, stop_service
+from fmslab.services import pid_alive, stop_service
+from tests.private_env import private_env
 
 pytestmark = pytest.mark.timeout(900)  # Spark's start on a busy machine takes minutes
 ZONES = ("processed", "alerts", "quarantine", "aggregates", "quality")
@@ -30,18 +31,7 @@ ZONES = ("processed", "alerts", "quarantine", "aggregates", "quality")
 
 def demo_env(tmp_path: Path) -> dict[str, str]:
     """FMSLAB_* variables of a private demo (free ports, its own folders)."""
-    env = {
-        "FMSLAB_API_PORT": str(free_port()),
-        "FMSLAB_BROKER_PORT": str(free_port()),
-        "FMSLAB_METRICS_PORT": str(free_port()),
-        "FMSLAB_STREAM_METRICS_PORT": str(free_port()),
-        "FMSLAB_STATE_DIR": str(tmp_path / "state"),
-        "FMSLAB_LAKE_DIR": str(tmp_path / "lake"),
-        "FMSLAB_REPORTS_DIR": str(tmp_path / "reports"),
-        "FMSLAB_LOG_DIR": str(tmp_path / "log"),
-        "FMSLAB_SEED": "7",
-        "COLUMNS": "200",
-    }
+    env = private_env(tmp_path, seed=7, columns=200)
     return {**os.environ, **env}
 
 

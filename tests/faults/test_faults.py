@@ -17,6 +17,7 @@ import pytest
 from fmslab.faults import FAULTS, run_fault, run_faults
 from fmslab.faults.runner import FaultError
 from tests.jobs.conftest import settings_of
+from tests.private_env import private_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
@@ -41,20 +42,8 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """The reports of the seven shared faults (one pipeline), by name."""
     import os
 
-    from fmslab.services import free_port
-
     root = tmp_path_factory.mktemp("faults")
-    env = {
-        "FMSLAB_API_PORT": str(free_port()),
-        "FMSLAB_BROKER_PORT": str(free_port()),
-        "FMSLAB_METRICS_PORT": str(free_port()),
-        "FMSLAB_STREAM_METRICS_PORT": str(free_port()),
-        "FMSLAB_STATE_DIR": str(root / "state"),
-        "FMSLAB_LAKE_DIR": str(root / "lake"),
-        "FMSLAB_REPORTS_DIR": str(root / "reports"),
-        "FMSLAB_LOG_DIR": str(root / "log"),
-        "FMSLAB_SEED": "11",
-    }
+    env = private_env(root, columns=None)
     reports = run_faults(SHARED, short=True, settings=settings_of({**os.environ, **env}))
     for report in reports:  # the files say what the return value says
         written = json.loads((root / "reports" / f"fault-{report['fault']}.json").read_text())

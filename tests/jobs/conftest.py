@@ -9,24 +9,13 @@ from pathlib import Path
 import pytest
 
 from fmslab.config import Settings
-from fmslab.services import free_port
+from tests.private_env import private_env
 
 
 @pytest.fixture
 def pipeline_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """FMSLAB_* variables of a private embedded pipeline; its services are stopped afterwards."""
-    env = {
-        "FMSLAB_API_PORT": str(free_port()),
-        "FMSLAB_BROKER_PORT": str(free_port()),
-        "FMSLAB_METRICS_PORT": str(free_port()),
-        "FMSLAB_STREAM_METRICS_PORT": str(free_port()),
-        "FMSLAB_STATE_DIR": str(tmp_path / "state"),
-        "FMSLAB_LAKE_DIR": str(tmp_path / "lake"),
-        "FMSLAB_REPORTS_DIR": str(tmp_path / "reports"),
-        "FMSLAB_LOG_DIR": str(tmp_path / "log"),
-        "FMSLAB_SEED": "11",
-        "COLUMNS": "120",
-    }
+    env = private_env(tmp_path)
     yield {**os.environ, **env}
     from fmslab.jobs.orchestration import down
 

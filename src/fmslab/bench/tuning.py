@@ -286,6 +286,20 @@ def drain_row(
     }
 
 
+def _drain_sweep(
+    spark: Any, backlog: int, seed: int, work_dir: Path | None, settings: list[tuple[int, int]]
+) -> list[dict[str, Any]]:
+    """One drain of the same seeded backlog per (maxOffsetsPerTrigger, partitions) setting."""
+    readings = _readings(backlog, 5, seed, "drain")
+    with _root(work_dir) as root:
+        return [
+            retry_worker_start(
+                lambda at, s=size, c=count: drain_row(spark, at, readings, s, c), root / str(n)
+            )
+            for n, (size, count) in enumerate(settings)
+        ]
+
+
 def batch_size_sweep(
     spark: Any,
     backlog: int = 6000,
@@ -296,14 +310,7 @@ def batch_size_sweep(
     work_dir: Path | None = None,
 ) -> pd.DataFrame:
     """Drain the same backlog once per maxOffsetsPerTrigger; one row per size."""
-    readings = _readings(backlog, 5, seed, "drain")
-    with _root(work_dir) as root:
-        rows = [
-            retry_worker_start(
-                lambda at, s=size: drain_row(spark, at, readings, s, partitions), root / str(n)
-            )
-            for n, size in enumerate(sizes)
-        ]
+    rows = _drain_sweep(spark, backlog, seed, work_dir, [(size, partitions) for size in sizes])
     return pd.DataFrame(rows).set_index("max_offsets_per_trigger")
 
 
@@ -317,14 +324,7 @@ def partitions_sweep(
     work_dir: Path | None = None,
 ) -> pd.DataFrame:
     """Drain the same backlog from fms-raw-data with each partition count; one row per count."""
-    readings = _readings(backlog, 5, seed, "drain")
-    with _root(work_dir) as root:
-        rows = [
-            retry_worker_start(
-                lambda at, c=count: drain_row(spark, at, readings, batch_size, c), root / str(n)
-            )
-            for n, count in enumerate(partitions)
-        ]
+    rows = _drain_sweep(spark, backlog, seed, work_dir, [(batch_size, c) for c in partitions])
     return pd.DataFrame(rows).set_index("partitions")
 
 
