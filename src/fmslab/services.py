@@ -18,6 +18,7 @@ import ctypes
 import json
 import os
 import queue
+import random
 import signal
 import socket
 import subprocess
@@ -52,8 +53,40 @@ class Service:
         return pid_alive(self.pid)
 
 
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_LOWEST_PORT = 10_000
+
+
+def _ephemeral_low() -> int:
+    """The first port of the range the system hands out to sockets bound to port 0."""
+    try:
+        return int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 49_152  # the IANA dynamic range, which macOS and Windows use
+
+
+def _can_bind(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free right now on `host`."""
+    """A TCP port that is free right now on `host`.
+
+    Chosen below the system's ephemeral range: a port from that range can be handed to any
+    socket bound to port 0 (Spark's JVM binds several) between this call and the start of the
+    service that was given it, which then finds it taken."""
+    low = _ephemeral_low()
+    if low > _LOWEST_PORT + 1000:
+        rng = random.SystemRandom()  # ports, not data: distinct across processes, not seeded
+        for _ in range(200):
+            port = rng.randrange(_LOWEST_PORT, low)
+            if _can_bind(host, port):
+                return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
