@@ -41,6 +41,7 @@ from fmslab.bench.pipeline import (
     RAW_TOPIC,
     BenchPlan,
     LakeWatcher,
+    _await_first_batch,
     _readings,
     batch_rates,
     counts,
@@ -337,18 +338,6 @@ def _root(work_dir: Path | None) -> Iterator[Path]:
         yield Path(root)
 
 
-def _await_first_batch(pipeline: Any, timeout: float = 120.0) -> None:
-    """Wait for the query's first micro-batch (re-raising its error if it stopped)."""
-    deadline = time.monotonic() + timeout
-    while pipeline.query.lastProgress is None:
-        if not pipeline.query.isActive:
-            pipeline.await_termination(1)
-            raise RuntimeError("the stream query stopped before its first micro-batch")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"no micro-batch within {timeout:g} s")
-        time.sleep(0.1)
-
-
 def _watch_while_sending(
     bootstrap: str, lake: Lake, readings: list[dict[str, Any]], rate: float, plan: BenchPlan
 ) -> LakeWatcher:
@@ -391,7 +380,7 @@ def trigger_row(
             lake=lake,
         )
         try:
-            _await_first_batch(pipeline)
+            _await_first_batch(pipeline, 120.0)
             warm_up(bootstrap, lake, plan, len({r["DeviceId"] for r in readings}))
             watcher = _watch_while_sending(bootstrap, lake, readings, rate, plan)
             busy = batch_rates(list(pipeline.query.recentProgress))
