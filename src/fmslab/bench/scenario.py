@@ -42,6 +42,7 @@ POLL_S = 0.25  # seconds between two looks at the lake (part of every latency fi
 SETTLE_S = 120.0
 STREAM_READY_S = 360.0  # seconds the lake may take to catch up once the collector is done
 MAX_P95_S = 5.0
+API_SAMPLE_S = 0.001  # seconds between two readings of a simulated device (see api_for)
 SUSTAINED_SHARE = 0.95
 
 
@@ -199,7 +200,10 @@ def api_for(settings: Settings, devices: int) -> Iterator[None]:
     """The FMS API simulator serving `devices` devices (no faults), stopped at the end."""
     orchestration.down(settings, names=("collector", "api"))  # leftovers of a broken run
     _check_ports(settings, ("api", "collector"))
-    options = PipelineOptions(devices=devices, interval=1.0, faults="none")
+    # Millisecond readings: with one reading per second, a poll that comes a little late reads
+    # the next second's reading and the poll after it reads that one again (a copy the rules
+    # drop), so the scenario would count a sampling miss as a loss of the pipeline.
+    options = PipelineOptions(devices=devices, interval=API_SAMPLE_S, faults="none")
     orchestration.up(settings, options, names=("api",))
     try:
         yield
