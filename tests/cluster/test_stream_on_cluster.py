@@ -49,6 +49,7 @@ from fmslab.cluster.standalone import (
 from fmslab.config import Settings
 from fmslab.lake.records import read_zone
 from fmslab.lake.storage import open_lake
+from fmslab.lake.zones import READING_ZONES
 from fmslab.quality.rules import load_rules
 from fmslab.services import free_port, pid_alive, wait_until
 from fmslab.simulator.feed import simulate_readings
@@ -59,7 +60,6 @@ from fmslab.streaming.session import spark_session, stop_spark
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 RAW_TOPIC = "fms-raw-data"
-READING_ZONES = ("processed", "alerts", "quarantine")
 FIRST_SLOTS, SECOND_SLOTS = 120, 40  # readings per device in each part (5 devices)
 BATCH = 100  # maxOffsetsPerTrigger: six micro-batches in the first run
 RUN_TIMEOUT = 420.0

@@ -17,13 +17,12 @@ from fmslab.broker.topics import create_topics
 from fmslab.config import Settings
 from fmslab.lake.records import read_zone
 from fmslab.lake.storage import Lake, open_lake
+from fmslab.lake.zones import READING_ZONES
 from fmslab.streaming.failures import explain
 from fmslab.streaming.pipeline import run_pipeline
 from tests.broker.codec_data import RAW, produce_every_codec
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
-
-READING_ZONES = ("processed", "alerts", "quarantine")
 
 
 @dataclass

@@ -36,6 +36,7 @@ from fmslab.broker.topics import create_topics
 from fmslab.config import Settings
 from fmslab.lake.records import read_zone
 from fmslab.lake.storage import Lake, open_lake
+from fmslab.lake.zones import READING_ZONES
 from fmslab.quality import check_readings
 from fmslab.quality.rules import QualityRules, load_rules
 from fmslab.quality.validator import parse_item
@@ -46,7 +47,6 @@ from fmslab.streaming.sinks import alert_events
 # The module's scenario (three pipeline runs) is set up inside the first test's time budget.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
-READING_ZONES = ("processed", "alerts", "quarantine")
 TOPICS = ("fms-processed-data", "fms-alerts", "fms-quality-metrics")
 VALUES = ("sensor1", "sensor2", "sensor3", "motor1", "motor2", "motor3")
 

@@ -15,10 +15,9 @@ from fmslab.jobs.errors import ErrorHandler, Incident
 from fmslab.jobs.scheduler import CourseJob, Scheduler
 from fmslab.lake.records import read_zone
 from fmslab.lake.storage import open_lake
+from fmslab.lake.zones import READING_ZONES
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
-
-READING_ZONES = ("processed", "alerts", "quarantine")
 
 
 def test_two_cycles_then_a_stopped_broker(

@@ -57,12 +57,12 @@ from fmslab.broker.topics import create_topics
 from fmslab.config import Settings
 from fmslab.lake.partitions import list_partitions
 from fmslab.lake.storage import Lake, open_lake
+from fmslab.lake.zones import READING_ZONES
 from fmslab.measure import summarize
 from fmslab.simulator.clock import DEFAULT_START
 from fmslab.simulator.feed import simulate_readings
 
 RAW_TOPIC = "fms-raw-data"
-READING_ZONES = ("processed", "alerts", "quarantine")
 TARGETS = {
     "throughput_msg_s": 5000,
     "latency_normal_p95_s": 3.0,

@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fmslab.demo.step import Step
+from fmslab.lake.zones import READING_ZONES
 
 if TYPE_CHECKING:
     from fmslab.demo.running import Demo
 
 ZONES = ("processed", "alerts", "quarantine", "aggregates", "quality")
-READING_ZONES = ("processed", "alerts", "quarantine")
 
 
 def show(demo: Demo, number: int) -> Step:

@@ -117,8 +117,7 @@ def architecture(settings: Settings | None = None) -> Architecture:
     (`Settings`' defaults, no environment) unless `settings` are given (`load_settings()`:
     this machine's)."""
     from fmslab.jobs.orchestration import ORDER
-    from fmslab.lake.zones import load_policy
-    from fmslab.streaming.sinks import READING_ZONES
+    from fmslab.lake.zones import READING_ZONES, load_policy
 
     settings = settings or Settings.model_construct()
     services = tuple(

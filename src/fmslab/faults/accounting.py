@@ -22,9 +22,10 @@ from typing import Any
 import pandas as pd
 
 from fmslab.faults.watch import HealthSample
-from fmslab.jobs.reconcile import READING_ZONES, find_missing
+from fmslab.jobs.reconcile import find_missing
 from fmslab.lake.records import read_zone
 from fmslab.lake.storage import Lake
+from fmslab.lake.zones import READING_ZONES
 
 
 @dataclass

@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from fmslab.lake.zones import READING_ZONES
 from fmslab.measure import summarize
 
-READING_ZONES = ("processed", "alerts", "quarantine")
 DIMENSIONS = ("completeness", "accuracy", "consistency", "timeliness")
 QUALITY_COLUMNS = ("records", "score", *DIMENSIONS)
 

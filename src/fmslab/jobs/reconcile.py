@@ -36,8 +36,8 @@ import pandas as pd
 from fmslab.collector.archive import iter_archive
 from fmslab.lake.records import read_zone
 from fmslab.lake.storage import Lake
+from fmslab.lake.zones import READING_ZONES
 
-READING_ZONES = ("processed", "alerts", "quarantine")
 ACCEPTED_ZONES = ("processed", "alerts")
 HISTORY = 100  # readings per device that seed the engine (the IQR window of the rules)
 TOKEN_PREFIX = "reconcile"

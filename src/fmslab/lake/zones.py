@@ -12,6 +12,9 @@ from fmslab.config import data_dir
 from fmslab.lake.storage import LakeError
 
 PARTITION_KEYS = ("device_id", "date", "hour")
+# The zones a reading can end up in (data/quality_rules.yaml routing); each stored reading is in
+# exactly one of them, so counting a run counts these three.
+READING_ZONES = ("processed", "alerts", "quarantine")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from pyspark.sql import DataFrame
 from fmslab.lake.layout import PARQUET_SUFFIX
 from fmslab.lake.records import write_records
 from fmslab.lake.storage import Lake
+from fmslab.lake.zones import READING_ZONES
 from fmslab.reading import READING_FIELDS
 from fmslab.streaming.aggregates import (
     ACCEPTED_ZONES,
@@ -39,8 +40,6 @@ from fmslab.streaming.aggregates import (
     device_hours,
     refresh_aggregates,
 )
-
-READING_ZONES = ("processed", "alerts", "quarantine")
 
 
 def query_token(checkpoint_dir: str | Path) -> str:
