@@ -126,6 +126,7 @@ def test_bad_device_copies_are_dropped_and_none_is_stored_twice(shared) -> None:
     assert report["dropped_copies"] > 0
     assert report["duplicates"] == 0 and report["lost"] == 0
     assert report["recover_s"] is None
+    assert report["detect_s"] is not None  # a flagged reading was processed
 
 
 def test_lake_unwritable_stops_the_stream_job_and_it_resumes(shared) -> None:

@@ -63,13 +63,16 @@ FAULTS: dict[str, Fault] = {
             "malformed-flood",
             "50 malformed records/s into the raw topic: each quarantined with its reason",
             data_faults.malformed_flood, 60.0, 2.0,
-            "injection -> first flood record readable in the quarantine zone", "n/a (no outage)",
+            "injection -> the first flood record processed (its processed_at in the quarantine "
+            "zone)",
+            "n/a (no outage)",
         ),
         Fault(
             "bad-device",
             "the API serves duplicates, out-of-order and clock-skewed timestamps for a while",
             data_faults.bad_device, 60.0, 6.0,
-            "injection -> first quarantined reading of the bad profile readable in the lake",
+            "injection -> the first reading processed with an out-of-order or clock-skew flag "
+            "(its processed_at in the lake)",
             "n/a (no outage)",
         ),
         Fault(

@@ -1,6 +1,7 @@
 """Faults in the data: a flood of malformed readings, a device with duplicates, out-of-order and
 clock-skewed timestamps. No process goes down, so recover does not apply (null); detect is from
-the injection to the first quarantine record of the fault readable in the lake."""
+the injection to the moment the stream job processed the first record that shows the fault (its
+`processed_at` in the lake: read from the data, so looking after the fault does not delay it)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ import pandas as pd
 
 from fmslab.faults.context import FaultContext, Outcome
 from fmslab.lake.records import read_zone
+from fmslab.lake.zones import READING_ZONES
 
 FLOOD_PREFIX = "flood-"
 RAW_TOPIC = "fms-raw-data"
 FLOOD_RATE = 50.0  # malformed records per second, on top of the steady load
 BAD_PROFILES = "duplicates,disorder,skew"
+BAD_REASONS = ("out of order", "clock skew")  # the flags the bad profiles earn (quality.validator)
+SETTLE_S = 120.0  # how long the stream job may take to process the fault's records
 
 
 def flood_record(index: int) -> bytes:
@@ -47,24 +51,37 @@ def flood_record(index: int) -> bytes:
     return json.dumps([good]).encode()  # a list, not an object
 
 
-def _quarantined_since(ctx: FaultContext, wall: float, flood: bool) -> pd.DataFrame:
+def _flood_quarantined(ctx: FaultContext) -> pd.DataFrame:
+    """The flood's records in the quarantine zone (a record with no reading_id is one, too)."""
     frame = read_zone(ctx.lake, "quarantine")
     if frame.empty:
         return frame
     ids = frame["reading_id"].astype("string")
-    if flood:
-        return frame[ids.isna() | ids.str.startswith(FLOOD_PREFIX).fillna(False)]
-    collected = pd.to_datetime(frame["collected_at"], utc=True, errors="coerce")
-    return frame[(collected >= pd.Timestamp(wall, unit="s", tz="UTC")) & ids.notna()]
+    return frame[ids.isna() | ids.str.startswith(FLOOD_PREFIX).fillna(False)]
 
 
-def _first_quarantined(ctx: FaultContext, wall: float, flood: bool, timeout: float) -> float | None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _quarantined_since(ctx, wall, flood).empty:
-            return time.monotonic()
-        time.sleep(0.5)
-    return None
+def _detected_at(frame: pd.DataFrame, injected: float, wall: float) -> float | None:
+    """The monotonic moment the first record of `frame` was processed (None: no record)."""
+    if frame.empty:
+        return None
+    first = pd.to_datetime(frame["processed_at"], utc=True, errors="coerce").min()
+    return None if pd.isna(first) else injected + max(0.0, first.timestamp() - wall)
+
+
+def _flagged_since(ctx: FaultContext, wall: float) -> pd.DataFrame:
+    """Readings collected since `wall` that the rules flagged for a bad profile, or quarantined."""
+    found = []
+    for zone in READING_ZONES:
+        frame = read_zone(ctx.lake, zone)
+        if frame.empty:
+            continue
+        collected = pd.to_datetime(frame["collected_at"], utc=True, errors="coerce")
+        since = frame[collected >= pd.Timestamp(wall, unit="s", tz="UTC")]
+        if zone != "quarantine":
+            text = since["reasons"].map(lambda r: " ".join(r) if r is not None else "")
+            since = since[text.str.contains("|".join(BAD_REASONS))]
+        found.append(since)
+    return pd.concat(found) if found else pd.DataFrame()
 
 
 def malformed_flood(ctx: FaultContext) -> Outcome:
@@ -83,14 +100,14 @@ def malformed_flood(ctx: FaultContext) -> Outcome:
         time.sleep(max(0.0, injected + (index + 1) / FLOOD_RATE - time.monotonic()))
     producer.flush()
     ended = time.monotonic()
-    detected = _first_quarantined(ctx, wall, True, 120.0)
-    expect = time.monotonic() + 120.0
-    while time.monotonic() < expect and len(_quarantined_since(ctx, wall, True)) < count:
+    expect = time.monotonic() + SETTLE_S
+    while time.monotonic() < expect and len(_flood_quarantined(ctx)) < count:
         time.sleep(1.0)
+    detected = _detected_at(_flood_quarantined(ctx), injected, wall)
     good_after = ctx.lake_monitor.first_collected_after(wall)
     facts = {
         "flood_sent": count,
-        "flood_quarantined": len(_quarantined_since(ctx, wall, True)),
+        "flood_quarantined": len(_flood_quarantined(ctx)),
         "good_readings_flowed": good_after is not None,
     }
     return Outcome(injected, ended, detected, None, facts)
@@ -102,7 +119,7 @@ def bad_device(ctx: FaultContext) -> Outcome:
     duration, then with none again. Copies of a stored (DeviceId, time) are dropped by the rules;
     out-of-order and skewed times are FLAG rules, so those readings are stored with their reasons
     (a skewed reading is quarantined only when it cannot be tied to a device and time); none is
-    stored twice. Detection is the first quarantined record, so it is often None here."""
+    stored twice. Detection is the first reading stored with one of those flags (or quarantined)."""
     api = ctx.service("api")
     cmd = list(api.cmd)
     at = cmd.index("--faults") + 1
@@ -112,5 +129,8 @@ def bad_device(ctx: FaultContext) -> Outcome:
     ctx.hold(ctx.seconds)
     ended = time.monotonic()
     ctx.restart("api", replace(ctx.service("api"), cmd=api.cmd))  # the running one, as it was
-    detected = _first_quarantined(ctx, wall, False, 120.0)
+    expect = time.monotonic() + SETTLE_S
+    while time.monotonic() < expect and _flagged_since(ctx, wall).empty:
+        time.sleep(1.0)
+    detected = _detected_at(_flagged_since(ctx, wall), injected, wall)
     return Outcome(injected, ended, detected, None, {"api_profiles": BAD_PROFILES})
