@@ -155,9 +155,12 @@ def _scenario_report(with_steps: bool) -> dict:
     }
     if with_steps:
         report["steps"] = [
-            {"rate_msg_s": 100, "achieved_msg_s": 99.0, "sustained": True},
-            {"rate_msg_s": 200, "achieved_msg_s": 150.0, "sustained": False},
-        ]
+            {"rate_msg_s": 100, "achieved_msg_s": 99.0, "p95_s": 2.5, "lost": 0, "duplicates": 0,
+             "sustained": True},
+            {"rate_msg_s": 200, "achieved_msg_s": 150.0, "p95_s": 6.0, "lost": 0, "duplicates": 0,
+             "sustained": False},
+        ]  # fmt: skip
+        report["targets"] = {"latency_p95_s": 5.0}
     return report
 
 

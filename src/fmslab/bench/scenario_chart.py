@@ -44,13 +44,30 @@ def _components(cpu_ax: Any, mem_ax: Any, components: dict[str, dict[str, float]
     mem_ax.set_ylabel("peak PSS (MiB)")
 
 
-def _steps(ax: Any, steps: list[dict[str, Any]]) -> None:
+def _why(step: dict[str, Any], p95_limit: float | None) -> str:
+    """Why a step was not sustained, in the report's own figures."""
+    if step["lost"] or step["duplicates"]:
+        return f"lost {step['lost']}, duplicated {step['duplicates']}"
+    if p95_limit is not None and step["p95_s"] is not None and step["p95_s"] > p95_limit:
+        return f"p95 {step['p95_s']:g} s > {p95_limit:g} s"
+    return f"achieved {step['achieved_msg_s']:g} of {step['rate_msg_s']:g} msg/s"
+
+
+def _steps(ax: Any, steps: list[dict[str, Any]], p95_limit: float | None) -> None:
     offered = [s["rate_msg_s"] for s in steps]
-    ax.plot(offered, offered, color="tab:gray", linestyle=":")
+    top = max(offered) * 1.15
+    ax.plot([0, top], [0, top], color="tab:gray", linestyle=":")
     ax.plot(offered, [s["achieved_msg_s"] for s in steps], marker="o")
     for step in steps:
         if not step["sustained"]:
             ax.plot(step["rate_msg_s"], step["achieved_msg_s"], "x", color="tab:red", ms=10)
+            ax.annotate(
+                _why(step, p95_limit), (step["rate_msg_s"], step["achieved_msg_s"]),
+                textcoords="offset points", xytext=(-8, 4), ha="right", fontsize=8,
+                color="tab:red",
+            )  # fmt: skip
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
     ax.set_title("Achieved rate per step\n(dotted: offered; x: not sustained)", fontsize=10)
     ax.set_xlabel("offered rate (msg/s)")
     ax.set_ylabel("achieved rate (msg/s)")
@@ -64,7 +81,7 @@ def scenario_chart(report: dict[str, Any]) -> Figure:
     _latency(axes[0], report)
     _components(axes[1], axes[2], report["components"])
     if panels == 4:
-        _steps(axes[3], report["steps"])
+        _steps(axes[3], report["steps"], (report.get("targets") or {}).get("latency_p95_s"))
     form = "short form" if report["short"] else "full form"
     fig.suptitle(
         f"Scenario {report['scenario']} ({form}): {report['stored']} of {report['offered']} "
