@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from fmslab.bench.results import (
@@ -70,7 +71,7 @@ def test_tables_keep_the_course_order_and_read_every_figure(tmp_path: Path) -> N
     folder = _write(
         tmp_path / "r",
         [
-            _scenario("stress", 50, 2.0, 50.0),
+            _scenario("stress", 50, 2.0, 50.0, targets={"success_rate": 1.0, "latency_p95_s": 3.0}),
             _scenario("normal", 5, 1.0, 0.5),
             _fault("stream-kill", 12.0),
             _fault("api-down", None),
@@ -81,6 +82,8 @@ def test_tables_keep_the_course_order_and_read_every_figure(tmp_path: Path) -> N
     assert scenarios.loc["stress", "p95 (s)"] == 2.0
     assert scenarios.loc["normal", "success %"] == 100.0
     assert scenarios.loc["stress", "of broker ceiling %"] == 25.0
+    assert scenarios.loc["stress", "p95 target (s)"] == 3.0  # from the report's targets
+    assert pd.isna(scenarios.loc["normal", "p95 target (s)"])  # no latency target
     faults = fault_table(folder)
     assert list(faults.index) == ["api-down", "stream-kill"]
     assert faults.loc["stream-kill", "incidents"] == "ERROR 2, WARNING 1"

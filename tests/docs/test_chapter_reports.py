@@ -1,8 +1,8 @@
 """Chapter 12's results and plan cells work with no reports and with reports present.
 
-The chapter's stored outputs show `reports/reference/` as committed (empty until the integrator's
-full runs land); here its own cells run again, without a kernel, on a folder of fixture reports
-with the contract's keys, and on an empty one.
+The chapter's stored outputs show `reports/reference/` as committed (one quiet-machine run of
+every scenario and fault); here its own cells run again, without a kernel, on a folder of fixture
+reports with the contract's keys, and on an empty one (a fresh folder of one's own).
 """
 
 from __future__ import annotations

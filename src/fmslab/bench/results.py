@@ -73,6 +73,7 @@ def _scenario_row(r: dict[str, Any]) -> dict[str, Any]:
         "p95 (s)": latency.get("p95"),
         "p99 (s)": latency.get("p99"),
         "max (s)": latency.get("max"),
+        "p95 target (s)": (r.get("targets") or {}).get("latency_p95_s"),
         "of broker ceiling %": _pct(r.get("fraction_of_ceiling")),
         "x baseline": r.get("vs_baseline"),
     }

@@ -85,7 +85,8 @@ def plot_setting_rates(
 
 
 def plot_scenario_percentiles(table: pd.DataFrame, title: str | None = None) -> Figure:
-    """Grouped bars of p50, p95 and p99 latency per scenario (a `scenario_table`)."""
+    """Grouped bars of p50, p95 and p99 latency per scenario (a `scenario_table`), with a black
+    line at the p95 target of the scenarios that have one."""
     fig, ax = plt.subplots(figsize=(7, 3.4))
     scenarios = [str(s) for s in table.index]
     columns = [c for c in ("p50 (s)", "p95 (s)", "p99 (s)") if c in table]
@@ -95,6 +96,12 @@ def plot_scenario_percentiles(table: pd.DataFrame, title: str | None = None) -> 
         bars = ax.bar(scenarios, values, width, align="edge", color=colour, label=column[:3])
         for patch in bars:  # the n-th percentile's bars side by side around each scenario's tick
             patch.set_x(patch.get_x() - 0.4 + n * width)
+    targets = pd.to_numeric(table.get("p95 target (s)", pd.Series(dtype=float)), errors="coerce")
+    for n, target in enumerate(targets.reindex(table.index)):
+        if pd.notna(target):
+            label = "p95 target" if n == targets.notna().values.argmax() else None
+            ax.hlines(target, n - 0.45, n + 0.45, colors="black", linewidth=2, label=label)
+    ax.set_xlim(-0.5, len(scenarios) - 0.5)  # the moved bars, not the ticks, set the extent
     ax.set_xlabel("scenario")
     ax.set_ylabel("end-to-end latency (s)")
     ax.set_title(title or "Latency percentiles per full scenario run")
