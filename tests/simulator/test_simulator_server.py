@@ -219,3 +219,23 @@ def test_bad_options_give_a_clear_error() -> None:
     )
     assert result.returncode == 2
     assert "unknown fault profile 'bogus'" in result.stderr
+
+
+def test_fault_profiles_switch_while_serving(start_simulator: StartSimulator) -> None:
+    """PUT /faults makes the data go bad and clean again without a restart (the bad-device fault);
+    an unknown profile is a 400 naming the known ones, and the running profiles stay."""
+    url = start_simulator(seed=7, faults="none", clock="virtual", interval=10.0)
+    with httpx.Client(base_url=url, timeout=5) as client:
+        clean = [parse_time(client.get("/1/").json()["time"]) for _ in range(20)]
+        assert clean == sorted(clean) and len(set(clean)) == 20  # in order, no copies
+        switched = client.put("/faults", params={"profiles": "duplicates,disorder"})
+        assert switched.status_code == 200 and switched.json()["faults"] == "duplicates,disorder"
+        bad = [parse_time(client.get("/1/").json()["time"]) for _ in range(200)]
+        assert len(set(bad)) < len(bad)  # copies of a reading
+        assert any(b < a for a, b in zip(bad, bad[1:], strict=False))  # a time older than the last
+        wrong = client.put("/faults", params={"profiles": "nonsense"})
+        assert wrong.status_code == 400 and "known profiles" in wrong.json()["error"]
+        assert client.get("/healthz").json()["faults"] == "duplicates,disorder"
+        assert client.put("/faults", params={"profiles": "none"}).json()["faults"] == "none"
+        again = [parse_time(client.get("/1/").json()["time"]) for _ in range(20)]
+        assert again == sorted(again) and len(set(again)) == 20

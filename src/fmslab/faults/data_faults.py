@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -113,22 +112,29 @@ def malformed_flood(ctx: FaultContext) -> Outcome:
     return Outcome(injected, ended, detected, None, facts)
 
 
+def _switch_profiles(ctx: FaultContext, profiles: str) -> None:
+    """Switch the running simulator's fault profiles (`PUT /faults`): no restart, so no failed
+    poll opens the collector's circuit breakers."""
+    import httpx
+
+    url = f"http://{ctx.settings.host}:{ctx.settings.api_port}/faults"
+    response = httpx.put(url, params={"profiles": profiles}, timeout=10)
+    response.raise_for_status()
+
+
 def bad_device(ctx: FaultContext) -> Outcome:
-    """Restart the FMS API simulator with the `duplicates`, `disorder` and `skew` fault profiles
+    """Switch the FMS API simulator to the `duplicates`, `disorder` and `skew` fault profiles
     (data/fault_profiles.yaml; the simulator applies them to every device) for the fault's
-    duration, then with none again. Copies of a stored (DeviceId, time) are dropped by the rules;
-    out-of-order and skewed times are FLAG rules, so those readings are stored with their reasons
-    (a skewed reading is quarantined only when it cannot be tied to a device and time); none is
-    stored twice. Detection is the first reading stored with one of those flags (or quarantined)."""
-    api = ctx.service("api")
-    cmd = list(api.cmd)
-    at = cmd.index("--faults") + 1
-    bad = replace(api, cmd=[*cmd[:at], BAD_PROFILES, *cmd[at + 1 :]])
+    duration, then back, while it keeps serving. Copies of a stored (DeviceId, time) are dropped
+    by the rules; out-of-order and skewed times are FLAG rules, so those readings are stored with
+    their reasons (a skewed reading is quarantined only when it cannot be tied to a device and
+    time); none is stored twice. Detection is the first reading stored with one of those flags
+    (or quarantined)."""
     injected, wall = time.monotonic(), time.time()
-    ctx.restart("api", bad)
+    _switch_profiles(ctx, BAD_PROFILES)
     ctx.hold(ctx.seconds)
     ended = time.monotonic()
-    ctx.restart("api", replace(ctx.service("api"), cmd=api.cmd))  # the running one, as it was
+    _switch_profiles(ctx, ctx.options.faults)  # what the run's load uses
     expect = time.monotonic() + SETTLE_S
     while time.monotonic() < expect and _flagged_since(ctx, wall).empty:
         time.sleep(1.0)

@@ -1,4 +1,5 @@
-"""The FMS API as a FastAPI app: `GET /{DeviceId}/` plus status, health, device list and metrics."""
+"""The FMS API as a FastAPI app: `GET /{DeviceId}/` plus status, health, device list, metrics and
+`PUT /faults` (switch the fault profiles while serving)."""
 
 from __future__ import annotations
 
@@ -92,6 +93,18 @@ def _add_service_routes(app: FastAPI, fleet: Fleet, metrics: ApiMetrics) -> None
     @app.get("/healthz")
     async def healthz() -> dict[str, Any]:
         """Liveness and the run's settings."""
+        return {"status": "ok", **fleet.describe()}
+
+    @app.put("/faults")
+    async def switch_faults(profiles: str) -> Any:
+        """Switch the fault profiles while serving (`PUT /faults?profiles=duplicates,skew`), so
+        a fault run can make the data go bad without stopping the API; 400 names the known ones."""
+        from fmslab.simulator.faults import FaultProfileError
+
+        try:
+            fleet.switch_faults(profiles)
+        except FaultProfileError as err:
+            return JSONResponse({"error": str(err)}, status_code=400)
         return {"status": "ok", **fleet.describe()}
 
     @app.get("/devices")

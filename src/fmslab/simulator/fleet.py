@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from fmslab.simulator.clock import DEFAULT_START, current_slot, parse_time
@@ -98,6 +98,12 @@ class Fleet:
         delivery = Delivery(slot, result, body)
         self._last[device] = delivery
         return delivery
+
+    def switch_faults(self, spec: str) -> None:
+        """Serve from now on with the fault profiles `spec` (FaultProfileError if unknown): a
+        device's data goes bad, or clean again, while the API keeps running."""
+        self.plan = load_fault_plan(spec)
+        self.config = replace(self.config, faults=spec)
 
     def describe(self) -> dict[str, Any]:
         """The run's settings, for /healthz."""
