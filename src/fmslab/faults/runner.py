@@ -62,6 +62,16 @@ def run_settings(settings: Settings) -> Settings:
     return settings.with_(state_dir=root / "state", lake_dir=root / "lake", log_dir=root / "log")
 
 
+RUN_ROOT = "<run>"  # stands for the run's private folder in the report's log lines
+
+
+def run_relative(text: str, run: Settings) -> str:
+    """`text` with the run's private folder written as <run>/: a report names no machine's path
+    (the folder is gone or elsewhere where the report is read)."""
+    root = Path(run.state_dir or ".fmslab").resolve().parent
+    return text.replace(str(root), RUN_ROOT)
+
+
 @dataclass
 class _Done:
     fault: Fault
@@ -247,7 +257,9 @@ def _report(ctx, done, window, part, lake, prior, reconciled, short, names) -> d
     )
     lines = ctx.logs.between(outcome.injected, window.mono_end)
     told = {
-        "log_lines": [f"{ln.service}: {ln.text}" for ln in lines[:MAX_LOG_LINES]],
+        "log_lines": [
+            run_relative(f"{ln.service}: {ln.text}", ctx.settings) for ln in lines[:MAX_LOG_LINES]
+        ],
         "incidents": _incidents(samples, reasons, lines),
     }
     return {
