@@ -6,6 +6,7 @@ sibling folder of the checkout) works there and nowhere else, or silently skips 
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -41,6 +42,14 @@ def repository_files(root: Path) -> list[str]:
         )
 
 
+def _names(text: str, data: bytes) -> bool:
+    """Whether `data` holds `text`; a path (text starting with /) only where it begins, so a
+    folder called work inside another path (`cluster/work/worker-1`) is no machine's path."""
+    if not text.startswith("/"):
+        return text.encode() in data
+    return re.search(rb"(?<![\w.>/-])" + re.escape(text.encode()), data) is not None
+
+
 def outside_references(root: Path, files: list[str]) -> dict[str, set[str]]:
     """File -> the forbidden strings it contains (docs/ excluded)."""
     found: dict[str, set[str]] = {}
@@ -48,7 +57,7 @@ def outside_references(root: Path, files: list[str]) -> dict[str, set[str]]:
         if name.startswith(SKIPPED_DIRS):
             continue
         data = (root / name).read_bytes()
-        hits = {text for text in FORBIDDEN if text.encode() in data}
+        hits = {text for text in FORBIDDEN if _names(text, data)}
         if hits:
             found[name] = hits
     return found
@@ -70,8 +79,12 @@ def test_the_check_finds_a_reference_outside(tmp_path: Path):
     (tmp_path / "docs" / "note.md").write_text("adapted from DESIGN" + ".md")
     (tmp_path / "test_x.py").write_text('Path("/' + 'work/shared/seed.yaml")')
     (tmp_path / "ok.py").write_text("see docs/architecture.md")
-    found = outside_references(tmp_path, ["docs/note.md", "ok.py", "test_x.py"])
-    assert found == {"test_x.py": {"/" + "work/"}}
+    (tmp_path / "run.json").write_text('"deleted in: <run>/state/cluster/' + 'work/worker-1"')
+    (tmp_path / "log.json").write_text('"Spark home: /' + 'work/wt/.venv/pyspark"')
+    found = outside_references(
+        tmp_path, ["docs/note.md", "ok.py", "test_x.py", "run.json", "log.json"]
+    )
+    assert found == {"test_x.py": {"/" + "work/"}, "log.json": {"/" + "work/"}}
 
 
 def test_the_readme_links_the_architecture_document():

@@ -148,10 +148,11 @@ def _worst_p95(scenarios: list[dict[str, Any]]) -> Measurement | None:
 def _throughput(scenarios: list[dict[str, Any]]) -> Measurement | None:
     """Messages consumed per second: the highest stored rate of a full scenario that lost and
     duplicated nothing (latency is NFR-001's, so `max`'s p95 bound does not enter here)."""
-    clean = [r for r in scenarios if r["lost"] == 0 and r["duplicates"] == 0]
-    if not clean:
+    from fmslab.bench.results import best_clean_run
+
+    best = best_clean_run(scenarios)
+    if best is None:
         return None
-    best = max(clean, key=lambda r: r["throughput_msg_s"])
     how = f"highest stored rate of a scenario with nothing lost ({best['scenario']})"
     return Measurement("consumer throughput", best["throughput_msg_s"], "msg/s", how)
 

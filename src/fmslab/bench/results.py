@@ -109,6 +109,13 @@ def fault_table(folder: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(_fault_row(_EMPTY_FAULT))).set_index("fault")
 
 
+def best_clean_run(scenarios: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Of these scenario reports, the one with the highest stored rate among those that lost
+    and duplicated nothing (the consumer throughput NFR-002 and the seed's throughput ask for)."""
+    clean = [r for r in scenarios if r["lost"] == 0 and r["duplicates"] == 0]
+    return max(clean, key=lambda r: r["throughput_msg_s"]) if clean else None
+
+
 def seed_figures(path: Path | None = None) -> dict[str, Any]:
     """The figures the original course reported by hand (`data/seed_results.yaml`)."""
     with open(path or data_dir() / "seed_results.yaml", encoding="utf-8") as handle:

@@ -63,13 +63,16 @@ def run_settings(settings: Settings) -> Settings:
 
 
 RUN_ROOT = "<run>"  # stands for the run's private folder in the report's log lines
+CHECKOUT = "<checkout>"  # ... and for the project's folder (its code, its .venv)
 
 
 def run_relative(text: str, run: Settings) -> str:
-    """`text` with the run's private folder written as <run>/: a report names no machine's path
-    (the folder is gone or elsewhere where the report is read)."""
+    """`text` with the run's private folder written as <run>/ and the checkout as <checkout>/:
+    a report names no machine's path (it is read where those folders are elsewhere or gone)."""
+    from fmslab.config import project_root
+
     root = Path(run.state_dir or ".fmslab").resolve().parent
-    return text.replace(str(root), RUN_ROOT)
+    return text.replace(str(root), RUN_ROOT).replace(str(project_root()), CHECKOUT)
 
 
 @dataclass
