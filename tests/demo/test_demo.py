@@ -119,6 +119,7 @@ def test_a_failing_reading_is_alerted_and_notified(demo_run) -> None:
     assert alert["events_accepted"] == len(failing)
     assert alert["emails"] >= 1 and alert["slack"] >= 1
     assert "DeviceFailure" in alert["first_subject"]
+    assert alert["page_s"] >= 0  # this alert's page, not an earlier one of another rule
     # What Alertmanager says it sent equals what the stand-ins received.
     assert alert["am_sent_email"] == alert["emails"]
     assert alert["am_sent_slack"] == alert["slack"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -41,8 +42,6 @@ def _first_failure(demo: Demo) -> dict[str, Any] | None:
 
 def _notified(demo: Demo, step: Step, failure: dict[str, Any]) -> None:
     """Wait for the page (Slack and e-mail) and count what Alertmanager sent."""
-    from fmslab.monitoring.summary import monitoring_figures
-
     notes = demo.notifications
 
     def paged() -> bool:
@@ -51,22 +50,43 @@ def _notified(demo: Demo, step: Step, failure: dict[str, Any]) -> None:
         )
 
     wait_until(paged, demo.options.alert_timeout, 0.25)
-    slack, mails = notes.slack_messages(), notes.emails()
+    # Alertmanager counts a notification once its receiver answered, and may send the next group
+    # update at any moment: read its counters, then the stand-ins, until the two agree.
+    sent, slack, mails = _settled(demo)
     subjects = [str(m.get("subject", "")) for m in mails]
     step.add("Slack notifications received", len(slack), key="slack")
     step.add("e-mails received", len(mails), key="emails")
     if subjects:
         step.add("first e-mail subject", subjects[0], key="first_subject")
-    arrivals = [m.at for m in [*notes.slack.messages, *notes.mail.messages]]
+    # Only this alert's notifications: another rule may have paged earlier (a service starting).
+    received = [*notes.slack.messages, *notes.mail.messages]
+    arrivals = [m.at for m in received if ALERT in str(m.payload)]
     if arrivals:
         delay = min(arrivals) - failure["collected_at"]
         step.add("collected -> first notification", f"{delay:.1f} s", key="page_s",
                  raw=round(delay, 1))  # fmt: skip
-    # Alertmanager's own counters: what it says it sent, beside what the stand-ins received.
-    sent = (monitoring_figures(demo.settings) or {}).get("notifications", {})
     for integration in ("slack", "email"):
         step.add(f"Alertmanager notifications sent ({integration})", sent.get(integration, 0),
                  key=f"am_sent_{integration}")  # fmt: skip
+
+
+SETTLE_S = 15.0  # longer than a few of the demo's 2 s group intervals
+
+
+def _settled(demo: Demo) -> tuple[dict[str, int], list[Any], list[Any]]:
+    """Alertmanager's sent counters and what the stand-ins received, read until they agree (or
+    SETTLE_S passes: then the last reading of both, which the step shows side by side)."""
+    from fmslab.monitoring.summary import monitoring_figures
+
+    notes = demo.notifications
+    deadline = time.monotonic() + SETTLE_S
+    while True:
+        sent = (monitoring_figures(demo.settings) or {}).get("notifications", {})
+        slack, mails = notes.slack_messages(), notes.emails()
+        agree = sent.get("slack", 0) == len(slack) and sent.get("email", 0) == len(mails)
+        if agree or time.monotonic() > deadline:
+            return sent, slack, mails
+        time.sleep(0.25)
 
 
 def show(demo: Demo, number: int) -> Step:
