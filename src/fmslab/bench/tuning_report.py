@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from fmslab.bench.results import best_clean_run
+
 Reports = list[dict[str, Any]]
 
 
@@ -27,8 +29,6 @@ def _full(reports: Reports, kind: str, name: str | None = None) -> list[dict[str
 
 def _throughput(reports: Reports) -> str | None:
     """NFR-002's figure: the highest stored rate of a full run that lost nothing."""
-    from fmslab.bench.results import best_clean_run
-
     best = best_clean_run(_full(reports, "scenario"))
     if best is None:
         return None
